@@ -1,0 +1,1 @@
+print("a4ps-bench: not yet built")

@@ -1,0 +1,1 @@
+print("scrapbook-bench: not yet built")

@@ -1,0 +1,117 @@
+// swift-tools-version: 6.1
+import PackageDescription
+
+let package = Package(
+    name: "a4ps",
+    platforms: [.macOS(.v15)],
+    products: [
+        .executable(name: "a4ps", targets: ["a4ps"]),
+        .executable(name: "a4ps-scripted-server", targets: ["a4ps-scripted-server"]),
+        .executable(name: "a4ps-bench", targets: ["a4ps-bench"]),
+        .library(name: "LivingImage", targets: ["LivingImage"]),
+        .library(name: "Inference", targets: ["Inference"]),
+        .library(name: "ScriptedModelServer", targets: ["ScriptedModelServer"]),
+        .library(name: "Scrapbook", targets: ["Scrapbook"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/groue/GRDB.swift", from: "7.10.0"),
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.8.2"),
+        .package(url: "https://github.com/apple/swift-log", from: "1.16.2"),
+        .package(url: "https://github.com/LebJe/TOMLKit", from: "0.6.0"),
+        .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
+        .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
+        .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+    ],
+    targets: [
+        // Lua 5.4 from Debian (liblua5.4-dev), and the C shim Swift needs around it.
+        .systemLibrary(
+            name: "CLua",
+            pkgConfig: "lua5.4",
+            providers: [.apt(["liblua5.4-dev"])]
+        ),
+        .target(name: "CLuaShim", dependencies: ["CLua"]),
+
+        // The VM's object memory, Lua methods and the image file.
+        .target(
+            name: "LivingImage",
+            dependencies: [
+                "CLuaShim",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ],
+            resources: [.copy("Resources/genesis")]
+        ),
+
+        // The model layer: Ollama and OpenAI-compatible backends, the VRAM scheduler.
+        .target(
+            name: "Inference",
+            dependencies: [
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "TOMLKit", package: "TOMLKit"),
+            ]
+        ),
+
+        // A real HTTP model server answering from a script: for tests and for trying a4ps without a GPU.
+        .target(
+            name: "ScriptedModelServer",
+            dependencies: [
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+        .executableTarget(
+            name: "a4ps-scripted-server",
+            dependencies: [
+                "ScriptedModelServer",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ]
+        ),
+
+        // Episodic memory: FTS5 + IVF vector index in the image file.
+        .target(
+            name: "Scrapbook",
+            dependencies: [
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // The command-line interface.
+        .executableTarget(
+            name: "a4ps",
+            dependencies: [
+                "LivingImage",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
+        // Benchmarks (one command: Benchmarks/run).
+        .executableTarget(
+            name: "a4ps-bench",
+            dependencies: ["LivingImage"],
+            path: "Benchmarks/Sources/a4ps-bench"
+        ),
+
+        .executableTarget(
+            name: "inference-bench",
+            dependencies: ["Inference", "ScriptedModelServer"],
+            path: "Benchmarks/Sources/inference-bench"
+        ),
+        .executableTarget(
+            name: "scrapbook-bench",
+            dependencies: ["Scrapbook"],
+            path: "Benchmarks/Sources/scrapbook-bench"
+        ),
+
+        .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
+        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage"]),
+        .testTarget(
+            name: "InferenceTests",
+            dependencies: ["Inference", "ScriptedModelServer"]
+        ),
+        .testTarget(name: "ScrapbookTests", dependencies: ["Scrapbook"]),
+    ]
+)

@@ -1,0 +1,1 @@
+// Inference module: work in progress.

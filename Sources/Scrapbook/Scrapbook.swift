@@ -1,0 +1,1 @@
+// Scrapbook module: work in progress.

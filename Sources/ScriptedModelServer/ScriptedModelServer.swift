@@ -1,0 +1,1 @@
+// ScriptedModelServer module: work in progress.

@@ -1,0 +1,1 @@
+print("a4ps-scripted-server: not yet built")
