@@ -1,0 +1,19 @@
+import Foundation
+
+/// Something that happened in the living image, published on the ``EventBus``.
+public enum ImageEvent: Sendable, Hashable {
+    case protoCreated(proto: String, change: Int64)
+    /// A new version of a proto was swapped in (any committed change).
+    case protoSwapped(proto: String, fromVersion: Int64, toVersion: Int64, change: Int64, author: ChangeAuthor)
+    case methodInstalled(proto: String, selector: String, version: Int64, change: Int64)
+    case methodRemoved(proto: String, selector: String, change: Int64)
+    case slotChanged(proto: String, slot: String, change: Int64)
+    case notUnderstood(proto: String, selector: String)
+    case rolledBack(proto: String, toChange: Int64, change: Int64)
+    /// A method raised, was killed or ran out of memory; the image is unchanged.
+    case sendFailed(proto: String, selector: String, error: String)
+    /// A method called `emit(name, payload)`.
+    case emitted(proto: String, name: String, payload: JSONValue)
+    /// A method called `log(...)`.
+    case logged(proto: String, selector: String, message: String)
+}

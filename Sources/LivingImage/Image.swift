@@ -1,0 +1,160 @@
+import Foundation
+import Logging
+import Synchronization
+
+/// One open image file: its object memory, its interpreters and its event bus.
+///
+/// There is no global image: open one with ``open(at:create:genesis:primitives:interpreters:limits:logger:)``
+/// and pass it to whoever needs it. Several `Image`s on several files may be open at once.
+public final class Image: Sendable {
+    public let path: String
+    public let memory: ObjectMemory
+    public let events: EventBus
+    public let limits: RunLimits
+    private let interpreters: [Interpreter]
+    private let nextInterpreter = Atomic<Int>(0)
+
+    private init(path: String, memory: ObjectMemory, events: EventBus, limits: RunLimits, interpreters: [Interpreter]) {
+        self.path = path
+        self.memory = memory
+        self.events = events
+        self.limits = limits
+        self.interpreters = interpreters
+    }
+
+    /// Opens (or, with `create`, creates from `genesis`) the image at `path`.
+    public static func open(
+        at path: String, create: Bool = true, genesis: Genesis? = nil, primitives: [HostPrimitive] = [],
+        interpreters: Int = ProcessInfo.processInfo.activeProcessorCount, limits: RunLimits = .standard,
+        logger: Logger = Logger(label: "a4ps.image")
+    ) async throws(ImageError) -> Image {
+        let store = try ImageStore.open(at: path, create: create)
+        let events = EventBus()
+        let memory: ObjectMemory
+        do {
+            memory = try ObjectMemory(store: store, events: events)
+            if memory.snapshot().isEmpty {
+                let protos: [Proto]
+                if let genesis { protos = genesis.protos } else { protos = try Genesis.bundled().protos }
+                for proto in protos {
+                    try await memory.create(proto, author: .genesis, reason: "genesis")
+                }
+            }
+        } catch {
+            store.close()
+            throw error
+        }
+        var pool: [Interpreter] = []
+        for _ in 0..<max(1, interpreters) {
+            pool.append(try Interpreter(memory: memory, events: events, primitives: primitives, logger: logger))
+        }
+        return Image(path: path, memory: memory, events: events, limits: limits, interpreters: pool)
+    }
+
+    /// Closes the file; the image must not be used afterwards.
+    public func close() {
+        events.finish()
+        memory.store.close()
+    }
+
+    // MARK: Messages
+
+    /// Sends a message and returns the answer. Slot writes made by the method (and the
+    /// methods it sends to) are committed, in one transaction, before the answer returns;
+    /// when it fails, nothing is changed. A selector nobody understands goes to
+    /// `doesNotUnderstand`.
+    public func send(_ receiver: String, _ selector: String, _ args: JSONValue = .null,
+                     author: ChangeAuthor = .architect, limits: RunLimits? = nil) async throws(ImageError) -> JSONValue {
+        let index = nextInterpreter.add(1, ordering: .relaxed).oldValue % interpreters.count
+        return try await interpreters[index].send(receiver, selector, args, limits: limits ?? self.limits, author: author)
+    }
+
+    /// The self-description of a proto, read directly (even when its `describe` method is broken).
+    public func describe(_ name: String) throws(ImageError) -> JSONValue {
+        let protos = memory.snapshot()
+        guard let proto = protos[name] else { throw ImageError.noSuchProto(name) }
+        return ProtoDescription.describe(proto, in: protos)
+    }
+
+    // MARK: Changes by the Architect, the forge or the debugger
+
+    /// Installs or replaces a method: compiled first, installed on a clone, then swapped in
+    /// by compare-and-swap (retried on a fresh clone if another change got there first).
+    @discardableResult
+    public func defineMethod(_ selector: String, on protoName: String, source: String,
+                             author: ChangeAuthor = .architect, reason: String = "") async throws(ImageError) -> ChangeRecord? {
+        try await modify(protoName, author: author, reason: reason.isEmpty ? "define \(selector)" : reason) { (clone: inout Proto) throws(ImageError) in
+            try Name.validate(selector, as: .selector)
+            clone.define(selector, source: source)
+        }
+    }
+
+    /// Removes a method.
+    @discardableResult
+    public func removeMethod(_ selector: String, from protoName: String, author: ChangeAuthor = .architect,
+                             reason: String = "") async throws(ImageError) -> ChangeRecord? {
+        try await modify(protoName, author: author, reason: reason.isEmpty ? "remove \(selector)" : reason) { (clone: inout Proto) throws(ImageError) in
+            guard clone.methods.removeValue(forKey: selector) != nil else {
+                throw ImageError(.noSuchMethod, "'\(protoName)' has no method '\(selector)'")
+            }
+        }
+    }
+
+    /// Sets (or, with `nil`, removes) a slot.
+    @discardableResult
+    public func setSlot(_ slot: String, of protoName: String, to value: JSONValue?, author: ChangeAuthor = .architect,
+                        reason: String = "") async throws(ImageError) -> ChangeRecord? {
+        try await modify(protoName, author: author, reason: reason.isEmpty ? "set \(slot)" : reason) { (clone: inout Proto) throws(ImageError) in
+            try Name.validate(slot, as: .slot)
+            clone.slots[slot] = value
+        }
+    }
+
+    /// Reads a slot, along the parent chain; `nil` when no proto in the chain has it.
+    public func slot(_ slot: String, of protoName: String) throws(ImageError) -> JSONValue? {
+        let protos = memory.snapshot()
+        guard protos[protoName] != nil else { throw ImageError.noSuchProto(protoName) }
+        var next: String? = protoName
+        var hops = 0
+        while let name = next, let proto = protos[name], hops < ObjectMemory.maxParentChain {
+            if let value = proto.slots[slot] { return value }
+            next = proto.parent
+            hops += 1
+        }
+        return nil
+    }
+
+    private func modify(_ protoName: String, author: ChangeAuthor, reason: String,
+                        _ change: (inout Proto) throws(ImageError) -> Void) async throws(ImageError) -> ChangeRecord? {
+        var attempts = 0
+        while true {
+            guard let current = memory.proto(named: protoName) else { throw ImageError.noSuchProto(protoName) }
+            var clone = current.clone()
+            try change(&clone)
+            do {
+                return try await memory.swap(clone, expecting: current.version, author: author, reason: reason)
+            } catch where error.code == .conflict && attempts < 5 {
+                attempts += 1
+            }
+        }
+    }
+
+    // MARK: History
+
+    /// The change log (oldest first), optionally for one proto and one subject.
+    public func history(proto: String? = nil, subject: String? = nil, limit: Int = 100) throws(ImageError) -> [ChangeRecord] {
+        try memory.store.history(proto: proto, subject: subject, limit: limit)
+    }
+
+    /// Restores a proto as it was right after change `changeID`, as a new logged change.
+    @discardableResult
+    public func rollback(_ protoName: String, toChange changeID: Int64, author: ChangeAuthor = .architect,
+                         reason: String = "") async throws(ImageError) -> ChangeRecord {
+        try await memory.rollback(protoName, toChange: changeID, author: author, reason: reason)
+    }
+
+    /// Writes a consistent single-file copy of the image, while it stays in use.
+    public func export(to destination: String) throws(ImageError) {
+        try memory.store.export(to: destination)
+    }
+}

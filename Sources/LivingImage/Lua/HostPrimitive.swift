@@ -1,0 +1,22 @@
+/// An asynchronous function offered to Lua methods (`think`, `embed`, `memory.search`, ...).
+///
+/// Higher layers register primitives when they open the image; a method calls one like any
+/// Lua function, its coroutine yields to the host while `run` awaits, and resumes with the
+/// answer. A thrown error becomes a Lua error in the method, which it may catch with `pcall`.
+public struct HostPrimitive: Sendable {
+    /// The Lua name: `think`, or `namespace.name` such as `memory.search`.
+    public let name: String
+    public let run: @Sendable (_ arguments: [JSONValue], _ context: SendContext) async throws -> JSONValue
+
+    public init(name: String, run: @escaping @Sendable (_ arguments: [JSONValue], _ context: SendContext) async throws -> JSONValue) {
+        self.name = name
+        self.run = run
+    }
+}
+
+/// Where a primitive was called from: the receiver and selector of the running method.
+public struct SendContext: Sendable, Hashable {
+    public let receiver: String
+    public let selector: String
+    public let depth: Int
+}

@@ -1,0 +1,320 @@
+import CLuaShim
+import Foundation
+import Logging
+
+/// Runs message sends: looks methods up along the parent chain, runs their Lua in its own VM,
+/// serves host calls (async ones by yielding the coroutine) and commits a send's slot writes
+/// when the top-level method returns normally.
+///
+/// Each interpreter owns one `lua_State`; an ``Image`` keeps a pool of them to use every core.
+/// While one coroutine awaits the host, another send may run on the same VM.
+actor Interpreter {
+    enum Opcode: Int32 {
+        case log = 1, emit, jsonEncode, jsonDecode, slotGet, slotSet, describe, send, sleep
+        static let firstPrimitive: Int32 = 100
+    }
+
+    private enum PendingRequest {
+        case send(receiver: String, selector: String, args: JSONValue)
+        case sleep(seconds: Double)
+        case primitive(index: Int, args: [JSONValue])
+    }
+
+    private struct RunFrame {
+        let receiver: String
+        let selector: String
+        let depth: Int
+        let transaction: SendTransaction
+        var pending: PendingRequest?
+    }
+
+    private let memory: ObjectMemory
+    private let events: EventBus
+    private let primitives: [HostPrimitive]
+    private let logger: Logger
+    private let vm: LuaVM
+    private let hostContext: HostContext
+    private var runs: [Int: RunFrame] = [:]
+    private var nextToken = 1
+
+    init(memory: ObjectMemory, events: EventBus, primitives: [HostPrimitive], logger: Logger,
+         vmMemoryLimit: Int = 512 << 20) throws(ImageError) {
+        self.memory = memory
+        self.events = events
+        self.primitives = primitives
+        self.logger = logger
+        var ops: [(name: String, opcode: Int32)] = [
+            ("log", Opcode.log.rawValue), ("emit", Opcode.emit.rawValue),
+            ("json_encode", Opcode.jsonEncode.rawValue), ("json_decode", Opcode.jsonDecode.rawValue),
+            ("slot_get", Opcode.slotGet.rawValue), ("slot_set", Opcode.slotSet.rawValue),
+            ("describe", Opcode.describe.rawValue), ("send", Opcode.send.rawValue), ("sleep", Opcode.sleep.rawValue),
+        ]
+        for (i, p) in primitives.enumerated() { ops.append((p.name, Opcode.firstPrimitive + Int32(i))) }
+        let box = HostContext()
+        hostContext = box
+        vm = try LuaVM(memoryLimit: vmMemoryLimit, host: interpreterHostCallback,
+                       context: Unmanaged.passUnretained(box).toOpaque(), hostOps: ops)
+        box.interpreter = self
+    }
+
+    // MARK: Sends
+
+    /// Sends `selector` to `receiver` as a top-level send: one transaction for it and its
+    /// nested sends; the answer comes back after its slot writes are committed.
+    func send(_ receiver: String, _ selector: String, _ args: JSONValue, limits: RunLimits,
+              author: ChangeAuthor) async throws(ImageError) -> JSONValue {
+        try Name.validate(receiver, as: .proto)
+        try Name.validate(selector, as: .selector)
+        let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author)
+        do {
+            let answer = try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
+            if !transaction.writes.isEmpty {
+                try await memory.commitSlotWrites(transaction.writes, author: author, reason: "\(receiver)>>\(selector)")
+            }
+            return answer
+        } catch {
+            if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
+            events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
+            logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
+            throw error
+        }
+    }
+
+    private func dispatch(_ receiver: String, _ selector: String, _ args: JSONValue, transaction: SendTransaction,
+                          depth: Int, limits: RunLimits) async throws(ImageError) -> JSONValue {
+        guard depth < limits.maxSendDepth else {
+            throw ImageError(.sendDepthExceeded, "sends nested deeper than \(limits.maxSendDepth) (\(receiver)>>\(selector)): "
+                + "a method probably sends to itself without end")
+        }
+        let protos = memory.snapshot()
+        guard protos[receiver] != nil else { throw ImageError.noSuchProto(receiver) }
+        if let (owner, method) = ObjectMemory.lookup(selector, from: receiver, in: protos) {
+            return try await execute(method, owner: owner, receiver: receiver, selector: selector, args: args,
+                                     transaction: transaction, depth: depth, limits: limits)
+        }
+        events.publish(.notUnderstood(proto: receiver, selector: selector))
+        let message: JSONValue = ["selector": .string(selector), "args": args]
+        if selector != "doesNotUnderstand",
+           let (owner, handler) = ObjectMemory.lookup("doesNotUnderstand", from: receiver, in: protos) {
+            return try await execute(handler, owner: owner, receiver: receiver, selector: "doesNotUnderstand",
+                                     args: message, transaction: transaction, depth: depth, limits: limits)
+        }
+        return ["status": "not understood", "receiver": .string(receiver), "selector": .string(selector), "args": args]
+    }
+
+    private func execute(_ method: MethodSource, owner: String, receiver: String, selector: String, args: JSONValue,
+                         transaction: SendTransaction, depth: Int, limits: RunLimits) async throws(ImageError) -> JSONValue {
+        let L = vm.state
+        let functionRef = try vm.compiledMethod(method.source, name: "\(owner)>>\(method.selector)")
+        let co = a4_new_run_thread(vm.raw)!
+        let threadRef = luaL_ref(L, a4_registry_index())
+        defer { luaL_unref(L, a4_registry_index(), threadRef) }
+
+        lua_rawgeti(co, a4_registry_index(), lua_Integer(functionRef))
+        a4_push_run_env(vm.raw)
+        a4_push_make_self(vm.raw)
+        LuaStack.pushString(receiver, on: L)
+        guard lua_pcallk(L, 1, 1, 0, 0, nil) == LUA_OK else {
+            a4_pop(L, 2)
+            throw ImageError(.methodFailed, "cannot make self for \(receiver)")
+        }
+        lua_xmove(L, co, 2)
+        LuaStack.push(args, on: co, topLevel: true)
+
+        let token = nextToken
+        nextToken += 1
+        runs[token] = RunFrame(receiver: receiver, selector: selector, depth: depth, transaction: transaction)
+        defer { runs[token] = nil }
+
+        var nargs: Int32 = 3
+        while true {
+            var nresults: Int32 = 0
+            let status = a4_resume(vm.raw, co, transaction.budget, token, nargs, &nresults)
+            switch status {
+            case LUA_OK:
+                defer { lua_settop(co, 0) }
+                guard nresults > 0 else { return .null }
+                do {
+                    return try LuaStack.read(at: -nresults, on: co)
+                } catch {
+                    throw ImageError(.invalidValue, "\(owner)>>\(method.selector) answered something that is not JSON: \(error.description)")
+                }
+            case LUA_YIELD:
+                if transaction.killReason != A4_KILL_NONE { throw killed(transaction, owner, method.selector, limits) }
+                guard let request = runs[token]?.pending else {
+                    throw ImageError(.methodFailed, "\(owner)>>\(method.selector) yielded without a host request")
+                }
+                runs[token]?.pending = nil
+                lua_settop(co, 0)
+                let outcome = await perform(request, transaction: transaction,
+                                            context: SendContext(receiver: receiver, selector: selector, depth: depth),
+                                            limits: limits)
+                switch outcome {
+                case .success(let value):
+                    lua_pushboolean(co, 1)
+                    LuaStack.push(value, on: co, topLevel: true)
+                case .failure(let error) where error.code == .killed:
+                    throw error
+                case .failure(let error):
+                    lua_pushboolean(co, 0)
+                    LuaStack.pushString(error.description, on: co)
+                }
+                nargs = 2
+            default:
+                let message = LuaStack.errorMessage(at: -1, on: co)
+                a4_push_traceback(vm.raw, co, nil)
+                let traceback = LuaStack.errorMessage(at: -1, on: L)
+                a4_pop(L, 1)
+                if status == LUA_ERRMEM {
+                    throw ImageError(.outOfMemory, "\(owner)>>\(method.selector) ran out of memory "
+                        + "(limit \(limits.memoryBytes >> 20) MiB per send); the image is unchanged")
+                }
+                throw ImageError(.methodFailed, "\(owner)>>\(method.selector) raised: \(message)", traceback: traceback)
+            }
+        }
+    }
+
+    private func killed(_ transaction: SendTransaction, _ owner: String, _ selector: String, _ limits: RunLimits) -> ImageError {
+        let why = switch transaction.killReason {
+        case A4_KILL_INSTRUCTIONS: "used its budget of \(limits.instructions) instructions (an endless loop?)"
+        case A4_KILL_DEADLINE: "ran past its deadline of \(limits.wallClockSeconds) s"
+        default: "was stopped"
+        }
+        return ImageError(.killed, "\(owner)>>\(selector) \(why); it was stopped and the image is unchanged")
+    }
+
+    private func perform(_ request: PendingRequest, transaction: SendTransaction, context: SendContext,
+                         limits: RunLimits) async -> Result<JSONValue, ImageError> {
+        switch request {
+        case .send(let receiver, let selector, let args):
+            let savepoint = transaction.writes
+            do {
+                return .success(try await dispatch(receiver, selector, args, transaction: transaction,
+                                                   depth: context.depth + 1, limits: limits))
+            } catch {
+                if error.code != .killed { transaction.writes = savepoint }
+                return .failure(error)
+            }
+        case .sleep(let seconds):
+            let remaining = transaction.budget.pointee.deadline - a4_now()
+            if seconds > remaining {
+                try? await Task.sleep(for: .seconds(max(0, remaining)))
+                transaction.budget.pointee.kill_reason = Int32(A4_KILL_DEADLINE.rawValue)
+                return .failure(killed(transaction, context.receiver, context.selector, limits))
+            }
+            try? await Task.sleep(for: .seconds(seconds))
+            return .success(.null)
+        case .primitive(let index, let args):
+            let primitive = primitives[index]
+            do {
+                return .success(try await primitive.run(args, context))
+            } catch let error as ImageError {
+                return .failure(error)
+            } catch {
+                return .failure(ImageError(.methodFailed, "\(primitive.name) failed: \(error)"))
+            }
+        }
+    }
+
+    // MARK: Host calls (synchronous, from inside lua_resume)
+
+    fileprivate func host(_ L: OpaquePointer, token: Int, opcode: Int32) -> Int32 {
+        guard var frame = runs[token] else { return fail(L, "host call outside of a run") }
+        do {
+            let top = lua_gettop(L)
+            switch Opcode(rawValue: opcode) {
+            case .log:
+                let message = LuaStack.string(at: 1, on: L) ?? "<not UTF-8>"
+                events.publish(.logged(proto: frame.receiver, selector: frame.selector, message: message))
+                logger.info("\(frame.receiver)>>\(frame.selector): \(message)")
+                return succeed(L, .null)
+            case .emit:
+                guard let name = LuaStack.string(at: 1, on: L), !name.isEmpty, name.utf8.count <= 128 else {
+                    return fail(L, "emit(name, payload): name must be a short string")
+                }
+                events.publish(.emitted(proto: frame.receiver, name: name, payload: try LuaStack.read(at: 2, on: L)))
+                return succeed(L, .null)
+            case .jsonEncode:
+                return succeed(L, .string(try LuaStack.read(at: 1, on: L).jsonText))
+            case .jsonDecode:
+                guard let text = LuaStack.string(at: 1, on: L) else { return fail(L, "json.decode expects a UTF-8 string") }
+                do { return succeed(L, try JSONValue(parsing: text)) } catch { return fail(L, error.description) }
+            case .slotGet:
+                let slot = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .slot)
+                return succeed(L, slotValue(frame.receiver, slot, transaction: frame.transaction))
+            case .slotSet:
+                let slot = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .slot)
+                let value: JSONValue? = top < 3 || lua_type(L, 3) == LUA_TNIL ? nil : try LuaStack.read(at: 3, on: L)
+                if let value { try ObjectMemory.checkSlotValue(value, slot: slot) }
+                frame.transaction.writes[frame.receiver, default: [:]][slot] = .some(value)
+                return succeed(L, .null)
+            case .describe:
+                let protos = memory.snapshot()
+                guard let proto = protos[frame.receiver] else { return fail(L, "\(frame.receiver) no longer exists") }
+                return succeed(L, ProtoDescription.describe(proto, in: protos))
+            case .send:
+                guard lua_isyieldable(L) != 0 else { return fail(L, "send cannot be called here (inside a C function such as table.sort)") }
+                let receiver = try Name.validate(bytes: LuaStack.bytes(at: 1, on: L) ?? [], as: .proto)
+                let selector = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .selector)
+                let args = try LuaStack.read(at: 3, on: L)
+                frame.pending = .send(receiver: receiver, selector: selector, args: args)
+            case .sleep:
+                guard lua_isyieldable(L) != 0 else { return fail(L, "sleep cannot be called here") }
+                guard lua_type(L, 1) == LUA_TNUMBER else { return fail(L, "sleep(seconds) expects a number") }
+                let seconds = a4_tonumber(L, 1, nil)
+                guard seconds >= 0, seconds <= 3600 else { return fail(L, "sleep(seconds): seconds must be between 0 and 3600") }
+                frame.pending = .sleep(seconds: seconds)
+            case nil:
+                let index = Int(opcode - Opcode.firstPrimitive)
+                guard primitives.indices.contains(index) else { return fail(L, "unknown host call") }
+                guard lua_isyieldable(L) != 0 else { return fail(L, "\(primitives[index].name) cannot be called here") }
+                var args: [JSONValue] = []
+                for i in stride(from: Int32(1), through: top, by: 1) { args.append(try LuaStack.read(at: i, on: L)) }
+                frame.pending = .primitive(index: index, args: args)
+            }
+            runs[token] = frame
+            return Int32(A4_HOST_YIELD.rawValue)
+        } catch {
+            return fail(L, error.description)
+        }
+    }
+
+    private func slotValue(_ proto: String, _ slot: String, transaction: SendTransaction) -> JSONValue {
+        if let staged = transaction.staged(proto, slot) { return staged ?? .null }
+        let protos = memory.snapshot()
+        var name: String? = proto
+        var hops = 0
+        while let current = name, let p = protos[current], hops < ObjectMemory.maxParentChain {
+            if let value = p.slots[slot] { return value }
+            name = p.parent
+            hops += 1
+        }
+        return .null
+    }
+
+    private func succeed(_ L: OpaquePointer, _ value: JSONValue) -> Int32 {
+        lua_pushboolean(L, 1)
+        LuaStack.push(value, on: L, topLevel: true)
+        return 2
+    }
+
+    private func fail(_ L: OpaquePointer, _ message: String) -> Int32 {
+        lua_pushboolean(L, 0)
+        LuaStack.pushString(message, on: L)
+        return 2
+    }
+}
+
+/// The C-callable entry for host calls; runs synchronously on the interpreter's executor,
+/// inside `a4_resume`.
+private func interpreterHostCallback(_ context: UnsafeMutableRawPointer?, _ token: Int, _ L: OpaquePointer?, _ opcode: Int32) -> Int32 {
+    let box = Unmanaged<HostContext>.fromOpaque(context!).takeUnretainedValue()
+    guard let interpreter = box.interpreter else { return 0 }
+    nonisolated(unsafe) let state = L!
+    return interpreter.assumeIsolated { $0.host(state, token: token, opcode: opcode) }
+}
+
+/// Lets the C host callback find its interpreter (the VM is created before the actor is).
+private final class HostContext {
+    weak var interpreter: Interpreter?
+}

@@ -1,0 +1,213 @@
+import Foundation
+import Synchronization
+
+/// The object memory: the current value of every proto, and the only place protos change.
+///
+/// Every change — a swap, a method call's slot writes, a rollback — is validated, then its
+/// rows and change-log entry commit in one SQLite transaction, and only then does the new
+/// value become visible. Readers take a ``snapshot()`` without waiting for the actor and always
+/// see whole protos.
+public actor ObjectMemory {
+    static let maxParentChain = 32
+    /// The largest slot value, as JSON text.
+    public static let maxSlotBytes = 4 << 20
+
+    let store: ImageStore
+    private let events: EventBus
+    private let published: Mutex<[String: Proto]>
+    private var protos: [String: Proto]
+    private let checker: LuaVM
+
+    init(store: ImageStore, events: EventBus) throws(ImageError) {
+        self.store = store
+        self.events = events
+        let loaded = try store.loadProtos()
+        protos = loaded
+        published = Mutex(loaded)
+        checker = try LuaVM(memoryLimit: 64 << 20)
+    }
+
+    /// Every proto as of the last commit, without waiting for the actor.
+    public nonisolated func snapshot() -> [String: Proto] {
+        published.withLock { $0 }
+    }
+
+    /// One proto as of the last commit.
+    public nonisolated func proto(named name: String) -> Proto? {
+        published.withLock { $0[name] }
+    }
+
+    // MARK: Changes
+
+    /// Adds a new proto to the image.
+    @discardableResult
+    public func create(_ proto: Proto, author: ChangeAuthor, reason: String) throws(ImageError) -> ChangeRecord {
+        try Name.validate(proto.name, as: .proto)
+        guard protos[proto.name] == nil else {
+            throw ImageError(.protoExists, "a proto named '\(proto.name)' already exists")
+        }
+        var new = proto
+        new.version = 1
+        new.methods = new.methods.mapValues { var m = $0; m.version = 1; return m }
+        try validate(new, previous: nil)
+        let deltas = Self.deltas(from: nil, to: new)
+        return try commit([ImageStore.PendingChange(proto: new, kind: "create", author: author, reason: reason, deltas: deltas)])[0]
+    }
+
+    /// Replaces a proto with a modified clone if, and only if, it is still at `expecting`;
+    /// otherwise nothing changes and a `conflict` error is thrown. Returns `nil` when the clone
+    /// changes nothing.
+    @discardableResult
+    public func swap(_ clone: Proto, expecting version: Int64, author: ChangeAuthor, reason: String,
+                     kind: String = "swap") throws(ImageError) -> ChangeRecord? {
+        guard let current = protos[clone.name] else { throw ImageError.noSuchProto(clone.name) }
+        guard current.version == version else { throw ImageError.conflict(clone.name, expected: version, actual: current.version) }
+        var new = clone
+        new.version = current.version + 1
+        for (selector, method) in new.methods {
+            if let old = current.methods[selector], old.source == method.source {
+                new.methods[selector]!.version = old.version
+            } else {
+                new.methods[selector]!.version = (current.methods[selector]?.version ?? 0) + 1
+            }
+        }
+        let deltas = Self.deltas(from: current, to: new)
+        guard !deltas.isEmpty else { return nil }
+        try validate(new, previous: current)
+        return try commit([ImageStore.PendingChange(proto: new, kind: kind, author: author, reason: reason, deltas: deltas)])[0]
+    }
+
+    /// Commits the slot writes of a method call (all protos it touched) in one transaction.
+    @discardableResult
+    func commitSlotWrites(_ writes: [String: [String: JSONValue?]], author: ChangeAuthor,
+                          reason: String) throws(ImageError) -> [ChangeRecord] {
+        var pending: [ImageStore.PendingChange] = []
+        for (name, slots) in writes.sorted(by: { $0.key < $1.key }) {
+            guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
+            var new = current
+            for (slot, value) in slots { new.slots[slot] = value }
+            new.version = current.version + 1
+            let deltas = Self.deltas(from: current, to: new)
+            if deltas.isEmpty { continue }
+            pending.append(ImageStore.PendingChange(proto: new, kind: "slots", author: author, reason: reason, deltas: deltas))
+        }
+        return try commit(pending)
+    }
+
+    /// Restores a proto as it was right after change `changeID` — itself a new, logged change.
+    @discardableResult
+    public func rollback(_ name: String, toChange changeID: Int64, author: ChangeAuthor,
+                         reason: String) throws(ImageError) -> ChangeRecord {
+        guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
+        guard var target = try store.state(of: name, afterChange: changeID) else {
+            throw ImageError(.rollback, "'\(name)' did not exist after change \(changeID); choose a later change")
+        }
+        target.version = current.version
+        let why = reason.isEmpty ? "rollback to change \(changeID)" : reason
+        guard let record = try swap(target, expecting: current.version, author: author, reason: why, kind: "rollback") else {
+            throw ImageError(.rollback, "'\(name)' is already as it was after change \(changeID)")
+        }
+        events.publish(.rolledBack(proto: name, toChange: changeID, change: record.id))
+        return record
+    }
+
+    private func commit(_ changes: [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
+        guard !changes.isEmpty else { return [] }
+        let records = try store.commit(changes)
+        for change in changes { protos[change.proto.name] = change.proto }
+        let snapshot = protos
+        published.withLock { $0 = snapshot }
+        for (change, record) in zip(changes, records) { publishEvents(for: record, previousVersion: change.proto.version - 1) }
+        return records
+    }
+
+    private func publishEvents(for record: ChangeRecord, previousVersion: Int64) {
+        if record.kind == "create" {
+            events.publish(.protoCreated(proto: record.proto, change: record.id))
+        } else {
+            events.publish(.protoSwapped(proto: record.proto, fromVersion: previousVersion, toVersion: record.protoVersion,
+                                         change: record.id, author: record.author))
+        }
+        for delta in record.deltas {
+            if delta.subject.hasPrefix("method:") {
+                let selector = String(delta.subject.dropFirst(7))
+                if delta.after == nil {
+                    events.publish(.methodRemoved(proto: record.proto, selector: selector, change: record.id))
+                } else {
+                    let version = protos[record.proto]?.methods[selector]?.version ?? 0
+                    events.publish(.methodInstalled(proto: record.proto, selector: selector, version: version, change: record.id))
+                }
+            } else if delta.subject.hasPrefix("slot:") {
+                events.publish(.slotChanged(proto: record.proto, slot: String(delta.subject.dropFirst(5)), change: record.id))
+            }
+        }
+    }
+
+    // MARK: Validation
+
+    private func validate(_ new: Proto, previous: Proto?) throws(ImageError) {
+        if let parent = new.parent {
+            try Name.validate(parent, as: .proto)
+            var seen: Set<String> = [new.name]
+            var next: String? = parent
+            while let name = next {
+                guard let p = protos[name] else {
+                    throw ImageError(.noSuchProto, "parent '\(name)' of '\(new.name)' is not in the image")
+                }
+                guard seen.insert(name).inserted, seen.count <= Self.maxParentChain else {
+                    throw ImageError(.invalidValue, "parent '\(parent)' would make a cycle (or a chain longer than \(Self.maxParentChain))")
+                }
+                next = p.parent
+            }
+        }
+        for (slot, value) in new.slots where previous?.slots[slot] != value {
+            try Name.validate(slot, as: .slot)
+            try Self.checkSlotValue(value, slot: slot)
+        }
+        for (selector, method) in new.methods where previous?.methods[selector]?.source != method.source {
+            try Name.validate(selector, as: .selector)
+            try checker.checkSyntax(method.source, name: "\(new.name)>>\(selector)")
+        }
+    }
+
+    static func checkSlotValue(_ value: JSONValue, slot: String) throws(ImageError) {
+        let size = value.jsonText.utf8.count
+        guard size <= maxSlotBytes else {
+            throw ImageError(.invalidValue, "slot '\(slot)' would hold \(size) bytes; slots are limited to \(maxSlotBytes >> 20) MiB")
+        }
+    }
+
+    /// Finds the method answering `selector` for `receiver`, along its parent chain.
+    static func lookup(_ selector: String, from receiver: String, in protos: [String: Proto]) -> (owner: String, method: MethodSource)? {
+        var name: String? = receiver
+        var hops = 0
+        while let current = name, let proto = protos[current], hops < maxParentChain {
+            if let method = proto.methods[selector] { return (current, method) }
+            name = proto.parent
+            hops += 1
+        }
+        return nil
+    }
+
+    /// The parts that differ between two values of a proto.
+    static func deltas(from old: Proto?, to new: Proto) -> [ChangeRecord.Delta] {
+        var deltas: [ChangeRecord.Delta] = []
+        if old == nil { deltas.append(.init(subject: "proto", before: nil, after: .string(new.name))) }
+        if old?.parent != new.parent {
+            deltas.append(.init(subject: "parent", before: old?.parent.map { .string($0) }, after: new.parent.map { .string($0) }))
+        }
+        if (old?.codex ?? .null) != new.codex {
+            deltas.append(.init(subject: "codex", before: old?.codex, after: new.codex))
+        }
+        let oldSlots = old?.slots ?? [:]
+        for key in Set(oldSlots.keys).union(new.slots.keys).sorted() where oldSlots[key] != new.slots[key] {
+            deltas.append(.init(subject: "slot:" + key, before: oldSlots[key], after: new.slots[key]))
+        }
+        let oldMethods = old?.methods ?? [:]
+        for key in Set(oldMethods.keys).union(new.methods.keys).sorted() where oldMethods[key]?.source != new.methods[key]?.source {
+            deltas.append(.init(subject: "method:" + key, before: oldMethods[key].map { .string($0.source) },
+                                after: new.methods[key].map { .string($0.source) }))
+        }
+        return deltas
+    }
+}

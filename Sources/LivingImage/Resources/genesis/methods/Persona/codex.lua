@@ -1,0 +1,2 @@
+-- Answers this persona's codex: name, role, principles, system prompt, model.
+return self:describe().codex

@@ -1,0 +1,100 @@
+import Foundation
+import GRDB
+
+extension ImageStore {
+    /// The change log, oldest first: the last `limit` entries, optionally for one proto and
+    /// one subject (`method:SELECTOR`, `slot:NAME`, ...).
+    func history(proto: String? = nil, subject: String? = nil, limit: Int = 100) throws(ImageError) -> [ChangeRecord] {
+        do {
+            return try database.read { db in
+                var conditions: [String] = []
+                var arguments: StatementArguments = []
+                if let proto { conditions.append("proto = ?"); arguments += [proto] }
+                if let subject {
+                    conditions.append("id IN (SELECT change_id FROM change_deltas WHERE subject = ?)")
+                    arguments += [subject]
+                }
+                let filter = conditions.isEmpty ? "" : "WHERE " + conditions.joined(separator: " AND ")
+                arguments += [limit]
+                let rows = try Row.fetchAll(db, sql: """
+                    SELECT * FROM (SELECT id, at, proto, kind, author, reason, proto_version FROM changes
+                    \(filter) ORDER BY id DESC LIMIT ?) ORDER BY id
+                    """, arguments: arguments)
+                return try rows.map { row in
+                    let id: Int64 = row[0]
+                    let deltas = try Row.fetchAll(
+                        db, sql: "SELECT subject, before, after FROM change_deltas WHERE change_id = ? ORDER BY seq",
+                        arguments: [id]
+                    ).map { d in
+                        ChangeRecord.Delta(subject: d[0], before: try (d[1] as String?).map { try JSONValue(parsing: $0) },
+                                           after: try (d[2] as String?).map { try JSONValue(parsing: $0) })
+                    }
+                    return ChangeRecord(id: id, at: Date(timeIntervalSince1970: row[1]), proto: row[2], kind: row[3],
+                                        author: ChangeAuthor(rawValue: row[4]) ?? .system, reason: row[5],
+                                        protoVersion: row[6], deltas: deltas)
+                }
+            }
+        } catch {
+            throw ImageError(.storage, "cannot read the change log: \(error)")
+        }
+    }
+
+    /// The proto as it was right after change `changeID`, rebuilt from the change log;
+    /// `nil` if it did not exist then.
+    func state(of name: String, afterChange changeID: Int64) throws(ImageError) -> Proto? {
+        do {
+            return try database.read { db in
+                guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM changes WHERE id = ?)", arguments: [changeID]) == true else {
+                    throw ImageError(.rollback, "there is no change \(changeID) in the change log (see `a4ps image history`)")
+                }
+                var proto: Proto?
+                let rows = try Row.fetchCursor(db, sql: """
+                    SELECT d.subject, d.after FROM change_deltas d JOIN changes c ON c.id = d.change_id
+                    WHERE c.proto = ? AND c.id <= ? ORDER BY c.id, d.seq
+                    """, arguments: [name, changeID])
+                while let row = try rows.next() {
+                    let subject: String = row[0]
+                    let after = try (row[1] as String?).map { try JSONValue(parsing: $0) }
+                    if subject == "proto" {
+                        proto = after == nil ? nil : Proto(name: name)
+                        continue
+                    }
+                    guard proto != nil else { continue }
+                    switch subject {
+                    case "parent": proto!.parent = after?.stringValue
+                    case "codex": proto!.codex = after ?? .null
+                    case let s where s.hasPrefix("slot:"): proto!.slots[String(s.dropFirst(5))] = after
+                    case let s where s.hasPrefix("method:"):
+                        let selector = String(s.dropFirst(7))
+                        if let source = after?.stringValue {
+                            proto!.methods[selector] = MethodSource(selector: selector, source: source)
+                        } else {
+                            proto!.methods[selector] = nil
+                        }
+                    default: break
+                    }
+                }
+                return proto
+            }
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw ImageError(.storage, "cannot read the change log: \(error)")
+        }
+    }
+
+    /// Writes a consistent single-file copy of the image while it stays in use.
+    func export(to destination: String) throws(ImageError) {
+        if FileManager.default.fileExists(atPath: destination) {
+            throw ImageError(.fileExists, "\(destination) already exists: choose another name or remove it first")
+        }
+        do {
+            let target = try DatabaseQueue(path: destination)
+            try database.backup(to: target)
+            try target.close()
+        } catch {
+            try? FileManager.default.removeItem(atPath: destination)
+            throw ImageError(.storage, "could not export the image to \(destination): \(error)")
+        }
+    }
+}
