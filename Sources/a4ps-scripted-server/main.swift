@@ -1,1 +1,0 @@
-print("a4ps-scripted-server: not yet built")
