@@ -115,6 +115,9 @@ let package = Package(
             name: "InferenceTests",
             dependencies: ["Inference", "ScriptedModelServer"]
         ),
-        .testTarget(name: "ScrapbookTests", dependencies: ["Scrapbook"]),
+        .testTarget(
+            name: "ScrapbookTests",
+            dependencies: ["Scrapbook", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
     ]
 )

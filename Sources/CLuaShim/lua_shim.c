@@ -120,7 +120,7 @@ static int setup(lua_State *L) {
     int g = lua_gettop(L);
     static const char *const base[] = {
         "assert", "error", "ipairs", "pairs", "next", "select", "type", "tostring", "tonumber",
-        "pcall", "xpcall", "rawequal", "rawget", "rawlen", "_VERSION", NULL };
+        "pcall", "xpcall", "rawequal", "rawget", "rawlen", "getmetatable", "_VERSION", NULL };
     for (int i = 0; base[i] != NULL; i++) copy_field(L, g, sandbox, base[i]);
     lua_pushcfunction(L, a4_collectgarbage);
     lua_setfield(L, sandbox, "collectgarbage");

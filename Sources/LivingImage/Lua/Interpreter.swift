@@ -153,7 +153,7 @@ actor Interpreter {
                 case .success(let value):
                     lua_pushboolean(co, 1)
                     LuaStack.push(value, on: co, topLevel: true)
-                case .failure(let error) where error.code == .killed:
+                case .failure(let error) where error.code == .killed || error.code == .sendDepthExceeded:
                     throw error
                 case .failure(let error):
                     lua_pushboolean(co, 0)
@@ -192,7 +192,7 @@ actor Interpreter {
                 return .success(try await dispatch(receiver, selector, args, transaction: transaction,
                                                    depth: context.depth + 1, limits: limits))
             } catch {
-                if error.code != .killed { transaction.writes = savepoint }
+                transaction.writes = savepoint
                 return .failure(error)
             }
         case .sleep(let seconds):

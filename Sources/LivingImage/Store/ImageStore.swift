@@ -91,7 +91,13 @@ final class ImageStore: Sendable {
         }
     }
 
+    /// Checkpoints the WAL into the main file and closes every connection.
     func close() {
-        try? database.close()
+        do {
+            try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
+            try database.close()
+        } catch {
+            FileHandle.standardError.write(Data("a4ps: closing \(path): \(error)\n".utf8))
+        }
     }
 }
