@@ -1,0 +1,102 @@
+import Foundation
+
+extension Scrapbook {
+    /// Adds one memory: embeds it, then stores it with its vector in one transaction.
+    @discardableResult
+    public func add(
+        _ text: String, source: MemorySource, persona: String? = nil, runID: String? = nil,
+        createdAt: Date = Date()
+    ) async throws -> Memory {
+        try await add([NewMemory(text: text, source: source, persona: persona, runID: runID, createdAt: createdAt)])[0]
+    }
+
+    /// Adds one memory: embeds it, then stores it with its vector in one transaction.
+    @discardableResult
+    public func add(_ memory: NewMemory) async throws -> Memory {
+        try await add([memory])[0]
+    }
+
+    /// Adds memories: embeds them all (in batches), then stores them all in one transaction.
+    ///
+    /// All or nothing: when the embedder fails, nothing is written and the call can simply be
+    /// retried. Texts are trimmed; an empty text or one over ``ScrapbookConfiguration/maxMemoryBytes``
+    /// is refused (ingest long texts as documents). May retrain the index before returning when
+    /// the additions cross a threshold (see ``ScrapbookConfiguration/automaticRetraining``).
+    @discardableResult
+    public func add(_ memories: [NewMemory]) async throws -> [Memory] {
+        guard !memories.isEmpty else { return [] }
+        var cleaned = memories
+        for i in cleaned.indices {
+            cleaned[i].text = try checkedText(cleaned[i].text)
+        }
+        let vectors = try await embed(cleaned.map(\.text))
+        let stored = try commit(cleaned, passages: Array(repeating: nil, count: cleaned.count), vectors: vectors)
+        await retrainIfNeeded()
+        return stored.compactMap { $0 }
+    }
+
+    func checkedText(_ text: String) throws -> String {
+        let trimmed = text.trimmed
+        guard !trimmed.isEmpty else { throw ScrapbookError.emptyText("the memory text") }
+        let size = trimmed.utf8.count
+        guard size <= configuration.maxMemoryBytes else {
+            throw ScrapbookError.textTooLarge(
+                "the memory text", size: size, limit: configuration.maxMemoryBytes,
+                hint: "store long texts as documents (`a4ps memory ingest FILE`, Scrapbook.ingest(document:title:)), which splits them into passages")
+        }
+        return trimmed
+    }
+
+    /// Writes memories and their unit vectors in one transaction, then indexes them in memory.
+    ///
+    /// Synchronous on purpose: no other call can run on the actor between choosing partitions
+    /// from the current index and committing them. A nil result is a passage already stored.
+    func commit(_ memories: [NewMemory], passages: [DocumentPassage?], vectors: [[Float]]) throws -> [Memory?] {
+        precondition(memories.count == vectors.count && memories.count == passages.count)
+        guard let dimension = vectors.first?.count else { return [] }
+        let vectorSpace = EmbeddingSpace(model: embedder.modelName, dimension: dimension)
+        let adopting = space == nil
+        let indexed = adopting || space == vectorSpace
+        if !indexed, let space {
+            logger.warning(
+                "storing vectors of \(vectorSpace) while the index is built on \(space): they join the index after reembed()")
+        }
+        var rows: [MemoryStore.Row] = []
+        rows.reserveCapacity(memories.count)
+        for i in memories.indices {
+            var partition: Int?
+            if indexed, let index, index.isTrained {
+                partition = index.nearestPartition(to: vectors[i])
+            }
+            rows.append(MemoryStore.Row(memory: memories[i], passage: passages[i], vector: vectors[i], partition: partition))
+        }
+        let ids = try write { db -> [Int64?] in
+            if adopting { try MemoryStore.setSpace(db, vectorSpace) }
+            return try MemoryStore.insert(db, rows, space: vectorSpace)
+        }
+        if adopting {
+            space = vectorSpace
+            index = VectorIndex(dimension: dimension)
+        }
+        var stored: [Memory?] = []
+        stored.reserveCapacity(ids.count)
+        for (row, id) in zip(rows, ids) {
+            guard let id else {
+                stored.append(nil)
+                continue
+            }
+            let m = row.memory
+            if indexed {
+                let time = m.createdAt.timeIntervalSince1970
+                let attributes = index!.codes.attributes(source: m.source.rawValue, persona: m.persona, createdAt: time)
+                index!.insert(id: id, vector: row.vector, attributes: attributes, partition: row.partition)
+                arrivals?.append(Arrival(id: id, vector: row.vector, source: m.source.rawValue, persona: m.persona, createdAt: time))
+            }
+            stored.append(
+                Memory(
+                    id: MemoryID(id), text: m.text, source: m.source, persona: m.persona, runID: m.runID,
+                    createdAt: m.createdAt, passage: row.passage))
+        }
+        return stored
+    }
+}
