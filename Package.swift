@@ -110,7 +110,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
-        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage"]),
+        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "a4ps"]),
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Inference", "ScriptedModelServer"]

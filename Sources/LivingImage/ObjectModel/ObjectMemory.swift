@@ -12,7 +12,7 @@ public actor ObjectMemory {
     /// The largest slot value, as JSON text.
     public static let maxSlotBytes = 4 << 20
 
-    let store: ImageStore
+    nonisolated let store: ImageStore
     private let events: EventBus
     private let published: Mutex<[String: Proto]>
     private var protos: [String: Proto]

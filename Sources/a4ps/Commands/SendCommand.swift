@@ -1,0 +1,29 @@
+import ArgumentParser
+import LivingImage
+
+/// `a4ps send PROTO SELECTOR [ARGS]`: send a message and print the answer as JSON.
+struct SendCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "send",
+        abstract: "Send a message to a proto and print the answer (JSON). Unknown selectors go to doesNotUnderstand."
+    )
+    @OptionGroup var options: ImageOptions
+    @Argument(help: "The receiver, e.g. BRICK.") var proto: String
+    @Argument(help: "The selector, e.g. describe.") var selector: String
+    @Argument(help: "The message's argument as JSON, e.g. '{\"n\": 2}'.") var args: String?
+    @Option(help: "Wall-clock limit in seconds.") var timeout: Double = RunLimits.standard.wallClockSeconds
+    @Option(help: "Instruction budget.") var instructions: Int64 = RunLimits.standard.instructions
+    @Option(name: .customLong("memory-mb"), help: "Memory the send may allocate, in MiB.") var memoryMB = RunLimits.standard.memoryBytes >> 20
+
+    func run() async throws {
+        let arguments = try args.map { try parseJSONArgument($0, what: "ARGS") } ?? .null
+        let image = try await options.open()
+        defer { image.close() }
+        var limits = RunLimits.standard
+        limits.wallClockSeconds = timeout
+        limits.instructions = instructions
+        limits.memoryBytes = memoryMB << 20
+        let answer = try await image.send(proto, selector, arguments, author: .architect, limits: limits)
+        emitLine(answer.prettyText)
+    }
+}
