@@ -14,36 +14,34 @@ extension Scrapbook {
         // A training of the old space must not commit after the switch.
         if let training { _ = try? await training.value }
         let model = embedder.modelName
-        var dimension: Int? = (space?.model == model) ? space?.dimension : nil
+        guard let probeText = try read({ try MemoryStore.firstText($0) }) else {
+            return ReembedReport(reembedded: 0, model: model, dimension: nil, switchedModel: false, index: report(trainingSeconds: 0))
+        }
+        // One embedding tells the model's dimension (which may change under the same model name).
+        let target = EmbeddingSpace(model: model, dimension: try await embed([probeText])[0].count)
         var reembedded = 0
         while true {
             let batch = try read {
-                try MemoryStore.needingEmbedding($0, model: model, dimension: dimension, limit: configuration.embeddingBatchSize)
+                try MemoryStore.needingEmbedding($0, space: target, limit: configuration.embeddingBatchSize)
             }
             if batch.isEmpty { break }
             let vectors: [[Float]]
             do {
                 vectors = try await embed(batch.map(\.text))
             } catch let error as ScrapbookError where error.code == .embedderFailed {
-                let pending = try read { try MemoryStore.countNeedingEmbedding($0, model: model, dimension: dimension) }
+                let pending = try read { try MemoryStore.countNeedingEmbedding($0, model: model, dimension: target.dimension) }
                 throw ScrapbookError(
                     .embedderFailed,
                     "\(error.message) — \(reembedded) memories were re-embedded, \(pending) remain: run reembed() again")
             }
-            let batchDimension = vectors[0].count
-            if let dimension, dimension != batchDimension {
+            guard vectors[0].count == target.dimension else {
                 throw ScrapbookError(
                     .badEmbedding,
-                    "the embedder '\(model)' changed dimension during re-embedding (\(dimension), then \(batchDimension)): check the embedding server and run reembed() again")
+                    "the embedder '\(model)' changed dimension during re-embedding (\(target.dimension), then \(vectors[0].count)): check the embedding server and run reembed() again")
             }
-            dimension = batchDimension
-            try storeReembedded(zip(batch, vectors).map { ($0.id, $1) }, space: EmbeddingSpace(model: model, dimension: batchDimension))
+            try storeReembedded(zip(batch, vectors).map { ($0.id, $1) }, space: target)
             reembedded += batch.count
         }
-        guard let dimension else {
-            return ReembedReport(reembedded: 0, model: model, dimension: nil, switchedModel: false, index: report(trainingSeconds: 0))
-        }
-        let target = EmbeddingSpace(model: model, dimension: dimension)
         var switched = false
         if space != target {
             if let training { _ = try? await training.value }
@@ -54,7 +52,8 @@ extension Scrapbook {
         if switched || (index.map(needsTraining) ?? false) {
             indexReport = try await reindex()
         }
-        return ReembedReport(reembedded: reembedded, model: model, dimension: dimension, switchedModel: switched, index: indexReport)
+        return ReembedReport(
+            reembedded: reembedded, model: model, dimension: target.dimension, switchedModel: switched, index: indexReport)
     }
 
     /// Stores new vectors; those of the indexed space also join the in-memory index.
@@ -84,7 +83,7 @@ extension Scrapbook {
         }
     }
 
-    /// Makes `target` the indexed space, in one transaction: the old IVF index goes, old vectors are dropped.
+    /// Makes `target` the indexed space, in one transaction: the old IVF index and the old vectors go.
     private func switchSpace(to target: EmbeddingSpace) throws {
         let loaded = try write { db -> VectorIndex in
             try MemoryStore.setSpace(db, target)

@@ -67,7 +67,7 @@ enum MemoryStore {
         return ids
     }
 
-    /// Stores (or replaces) the vector of existing memories.
+    /// Stores (or replaces) the vectors of existing memories in `space`; vectors of other spaces stay.
     static func replaceEmbeddings(_ db: Database, _ vectors: [(id: Int64, vector: [Float])], space: EmbeddingSpace) throws {
         let statement = try db.cachedStatement(
             sql: "INSERT OR REPLACE INTO memory_embedding(memory_id, model, dimension, vector) VALUES (?, ?, ?, ?)")
@@ -76,27 +76,35 @@ enum MemoryStore {
         }
     }
 
-    /// Memories that have no vector in the given space (model, and dimension when known), oldest first.
-    static func needingEmbedding(_ db: Database, model: String, dimension: Int?, limit: Int) throws -> [(id: Int64, text: String)] {
+    /// Memories that have no vector in the given space, oldest first.
+    static func needingEmbedding(_ db: Database, space: EmbeddingSpace, limit: Int) throws -> [(id: Int64, text: String)] {
         try GRDB.Row.fetchAll(
             db,
             sql: """
-                SELECT i.id, i.text FROM memory_item i LEFT JOIN memory_embedding e ON e.memory_id = i.id
-                WHERE e.memory_id IS NULL OR e.model != ? OR (? IS NOT NULL AND e.dimension != ?)
+                SELECT i.id, i.text FROM memory_item i
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM memory_embedding e WHERE e.memory_id = i.id AND e.model = ? AND e.dimension = ?)
                 ORDER BY i.id LIMIT ?
                 """,
-            arguments: [model, dimension, dimension, limit]
+            arguments: [space.model, space.dimension, limit]
         ).map { ($0["id"], $0["text"]) }
     }
 
+    /// How many memories have no vector of `model` (in `dimension`, when given).
     static func countNeedingEmbedding(_ db: Database, model: String, dimension: Int?) throws -> Int {
         try Int.fetchOne(
             db,
             sql: """
-                SELECT COUNT(*) FROM memory_item i LEFT JOIN memory_embedding e ON e.memory_id = i.id
-                WHERE e.memory_id IS NULL OR e.model != ? OR (? IS NOT NULL AND e.dimension != ?)
+                SELECT COUNT(*) FROM memory_item i
+                WHERE NOT EXISTS (
+                    SELECT 1 FROM memory_embedding e
+                    WHERE e.memory_id = i.id AND e.model = ? AND (? IS NULL OR e.dimension = ?))
                 """,
             arguments: [model, dimension, dimension]) ?? 0
+    }
+
+    static func firstText(_ db: Database) throws -> String? {
+        try String.fetchOne(db, sql: "SELECT text FROM memory_item ORDER BY id LIMIT 1")
     }
 
     static func storedPassageIndexes(_ db: Database, documentKey: String) throws -> Set<Int> {

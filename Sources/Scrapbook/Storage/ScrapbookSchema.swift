@@ -67,13 +67,15 @@ enum ScrapbookSchema {
                     ON memory_item(document_key, passage_index) WHERE document_key IS NOT NULL;
 
                 -- Unit-normalized Float32 vectors (little endian), tagged with their embedding space.
+                -- A memory has at most one vector per space: while re-embedding, old and new coexist.
                 CREATE TABLE memory_embedding (
-                    memory_id INTEGER PRIMARY KEY REFERENCES memory_item(id) ON DELETE CASCADE,
+                    memory_id INTEGER NOT NULL REFERENCES memory_item(id) ON DELETE CASCADE,
                     model TEXT NOT NULL,
                     dimension INTEGER NOT NULL,
-                    vector BLOB NOT NULL
+                    vector BLOB NOT NULL,
+                    UNIQUE (memory_id, model, dimension)
                 );
-                CREATE INDEX memory_embedding_on_space ON memory_embedding(model, dimension);
+                CREATE INDEX memory_embedding_on_space ON memory_embedding(model, dimension, memory_id);
 
                 -- The embedding space the index is built for (one row once anything was embedded).
                 CREATE TABLE memory_embedding_space (

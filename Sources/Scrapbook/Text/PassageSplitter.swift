@@ -1,8 +1,8 @@
-/// Splits a document into overlapping passages: whole paragraphs when they fit, else sentences, else words.
+/// Splits a document into overlapping passages of whole sentences (words for overlong ones), keeping paragraph breaks.
 public struct PassageSplitter: Sendable, Hashable {
     /// Passage size and overlap, in characters.
     public struct Options: Sendable, Hashable {
-        /// The longest passage; longer paragraphs are split at sentences, then at words.
+        /// The longest passage; sentences longer than this are split at words.
         public var maxCharacters: Int = 1_500
         /// How much of the end of a passage is repeated at the start of the next one.
         public var overlapCharacters: Int = 200
@@ -84,14 +84,11 @@ public struct PassageSplitter: Sendable, Hashable {
         return passages
     }
 
+    /// Sentences (cut into word chunks when too long), each knowing whether it ends its paragraph:
+    /// sentence-sized units let the overlap carry whole sentences over.
     private func units(of text: String) -> [Unit] {
         var units: [Unit] = []
         for paragraph in paragraphs(of: text) {
-            let length = paragraph.count
-            if length <= options.maxCharacters {
-                units.append(Unit(text: paragraph, length: length, endsParagraph: true))
-                continue
-            }
             var pieces: [String] = []
             for sentence in sentences(of: paragraph) {
                 if sentence.count <= options.maxCharacters {
