@@ -28,8 +28,10 @@ public final class ScriptedModelServer: Sendable {
         if let logger {
             self.logger = logger
         } else {
+            // stop() cancels the server, which HummingbirdCore reports at error level; in-process
+            // servers (tests, benchmarks) stay quiet unless given a logger.
             var quiet = Logger(label: "a4ps.scripted-server")
-            quiet.logLevel = .warning
+            quiet.logLevel = .critical
             self.logger = quiet
         }
     }

@@ -1,5 +1,6 @@
 import ArgumentParser
 import Foundation
+import Logging
 import ScriptedModelServer
 
 /// Runs the scripted model server: Ollama's API and the OpenAI-compatible API on loopback, answering from a script.
@@ -44,7 +45,9 @@ struct ScriptedServerCommand: AsyncParsableCommand {
             print(String(decoding: try encoder.encode(loaded), as: UTF8.self))
             return
         }
-        let server = ScriptedModelServer(script: loaded)
+        var logger = Logger(label: "a4ps-scripted-server")
+        logger.logLevel = .warning
+        let server = ScriptedModelServer(script: loaded, logger: logger)
         try await server.run(host: host, port: port) { url in
             // FileHandle writes unbuffered, so a parent process reading the pipe sees the URL at once.
             FileHandle.standardOutput.write(Data("a4ps-scripted-server listening on \(url) (scripted answers, not a model)\n".utf8))

@@ -8,7 +8,8 @@ import Logging
 ///
 /// Policies (``SchedulingPolicy``): `sequential` loads the model for each call and unloads it
 /// afterwards (`keep_alive` 0); `budget` keeps models resident while they fit and, before loading
-/// another, unloads the least recently used ones explicitly until it fits. Sizes are the
+/// another, unloads the least recently used ones explicitly until it fits — only as many as it
+/// needs: a victim whose unload turns out unnecessary (a later, larger one freed enough) is spared. Sizes are the
 /// `size_vram` measured via `/api/ps` after a load, or `/api/tags` `size` as a first estimate.
 public actor ModelManager {
     /// One server the manager schedules, with its budget.
@@ -173,15 +174,23 @@ public actor ModelManager {
             if residency[serverKey]!.entries[model] != nil || residency[serverKey]!.hasTransitions { continue }
 
             var set = residency[serverKey]!
-            let mustEvictAll = policy == .sequential
             let othersResident = !set.entries.isEmpty
-            if (mustEvictAll && othersResident) || set.totalBytes + estimate > set.budgetBytes {
+            if policy == .sequential, othersResident {
+                // One model at a time: unload every idle one, or wait for the busy ones.
                 if let victim = set.evictionCandidate(sparing: model) {
-                    try await evict(victim, server: server, reason: policy == .sequential ? .sequential : .evicted)
+                    try await evict(victim, server: server, reason: .sequential)
+                } else {
+                    await waitForChange()
+                }
+                continue
+            }
+            if set.totalBytes + estimate > set.budgetBytes {
+                if let victims = set.evictionPlan(toFit: estimate, sparing: model) {
+                    for victim in victims { try await evict(victim, server: server, reason: .evicted) }
                     continue
                 }
                 if othersResident {
-                    // Everything resident is in use: wait for a call to finish.
+                    // What is resident is in use and the model does not fit beside it: wait for a call to finish.
                     await waitForChange()
                     continue
                 }

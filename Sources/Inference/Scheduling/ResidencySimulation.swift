@@ -21,6 +21,24 @@ public enum ResidencySimulation {
         return loads
     }
 
+    /// Loads under the `budget` policy's rule (``ModelManager``): least recently used first, sparing
+    /// victims whose unload is not needed.
+    public static func budgetPolicyLoads(_ sequence: [String], sizes: [String: Int64], budget: Int64) -> Int {
+        var resident: [String: UInt64] = [:]  // model -> last use
+        var loads = 0
+        for (time, model) in sequence.enumerated() {
+            if resident[model] == nil {
+                loads += 1
+                let used = resident.keys.reduce(0) { $0 + sizes[$1, default: 0] }
+                let idle = resident.map { (name: $0.key, bytes: sizes[$0.key, default: 0], lastUsed: $0.value) }
+                let victims = ResidentSet.evictionPlan(idle: idle, free: budget - used, needed: sizes[model, default: 0]) ?? Array(resident.keys)
+                for victim in victims { resident.removeValue(forKey: victim) }
+            }
+            resident[model] = UInt64(time + 1)
+        }
+        return loads
+    }
+
     /// Loads under Belady's rule generalised to sizes: evict the model whose next use is furthest away.
     public static func beladyLoads(_ sequence: [String], sizes: [String: Int64], budget: Int64) -> Int {
         var resident: Set<String> = []
