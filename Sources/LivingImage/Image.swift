@@ -36,9 +36,7 @@ public final class Image: Sendable {
             if memory.snapshot().isEmpty {
                 let protos: [Proto]
                 if let genesis { protos = genesis.protos } else { protos = try Genesis.bundled().protos }
-                for proto in protos {
-                    try await memory.create(proto, author: .genesis, reason: "genesis")
-                }
+                try await memory.create(protos, author: .genesis, reason: "genesis")
             }
         } catch {
             store.close()

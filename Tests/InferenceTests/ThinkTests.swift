@@ -52,7 +52,7 @@ struct ThinkTests {
             var pieces: [String] = []
             var finished: ThinkResult?
             let binding = PersonaBinding(persona: "brick", model: "brick:v2", systemPrompt: "You are BRICK.")
-            for try await update in manager.stream(binding, messages: [.user("hi")], options: ThinkOptions(json: ["temperature": 0.1])) {
+            for try await update in manager.stream(binding, messages: [.user("hi")], options: ThinkOptions(options: ["temperature": 0.1, "json": false])) {
                 switch update {
                 case .delta(let delta): pieces.append(delta.text)
                 case .finished(let result): finished = result

@@ -48,7 +48,7 @@ func expectImageError<T>(_ code: ImageError.Code, sourceLocation: SourceLocation
 
 /// Everything observable about an image: the protos and the length of the change log.
 struct ImageFingerprint: Equatable {
-    let protos: [String: Proto]
+    let protos: ProtoTable
     let changes: Int
 
     init(_ image: Image) throws {

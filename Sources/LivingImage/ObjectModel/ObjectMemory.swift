@@ -1,5 +1,10 @@
 import Foundation
+import HashTreeCollections
 import Synchronization
+
+/// Every proto of an image by name: a persistent hash map, so publishing a snapshot after a
+/// change and changing it again costs O(log n), not a copy of the whole image.
+public typealias ProtoTable = TreeDictionary<String, Proto>
 
 /// The object memory: the current value of every proto, and the only place protos change.
 ///
@@ -14,21 +19,21 @@ public actor ObjectMemory {
 
     nonisolated let store: ImageStore
     private let events: EventBus
-    private let published: Mutex<[String: Proto]>
-    private var protos: [String: Proto]
+    private let published: Mutex<ProtoTable>
+    private var protos: ProtoTable
     private let checker: LuaVM
 
     init(store: ImageStore, events: EventBus) throws(ImageError) {
         self.store = store
         self.events = events
-        let loaded = try store.loadProtos()
+        let loaded = ProtoTable(try store.loadProtos())
         protos = loaded
         published = Mutex(loaded)
         checker = try LuaVM(memoryLimit: 64 << 20)
     }
 
     /// Every proto as of the last commit, without waiting for the actor.
-    public nonisolated func snapshot() -> [String: Proto] {
+    public nonisolated func snapshot() -> ProtoTable {
         published.withLock { $0 }
     }
 
@@ -42,16 +47,27 @@ public actor ObjectMemory {
     /// Adds a new proto to the image.
     @discardableResult
     public func create(_ proto: Proto, author: ChangeAuthor, reason: String) throws(ImageError) -> ChangeRecord {
-        try Name.validate(proto.name, as: .proto)
-        guard protos[proto.name] == nil else {
-            throw ImageError(.protoExists, "a proto named '\(proto.name)' already exists")
+        try create([proto], author: author, reason: reason)[0]
+    }
+
+    /// Adds several new protos in one transaction (parents before children): all or none.
+    @discardableResult
+    public func create(_ newProtos: [Proto], author: ChangeAuthor, reason: String) throws(ImageError) -> [ChangeRecord] {
+        var pending: [ImageStore.PendingChange] = []
+        var adding: Set<String> = []
+        for proto in newProtos {
+            try Name.validate(proto.name, as: .proto)
+            guard protos[proto.name] == nil, adding.insert(proto.name).inserted else {
+                throw ImageError(.protoExists, "a proto named '\(proto.name)' already exists")
+            }
+            var new = proto
+            new.version = 1
+            new.methods = new.methods.mapValues { var m = $0; m.version = 1; return m }
+            try validate(new, previous: nil, alsoExisting: adding)
+            pending.append(ImageStore.PendingChange(proto: new, kind: "create", author: author, reason: reason,
+                                                    deltas: Self.deltas(from: nil, to: new)))
         }
-        var new = proto
-        new.version = 1
-        new.methods = new.methods.mapValues { var m = $0; m.version = 1; return m }
-        try validate(new, previous: nil)
-        let deltas = Self.deltas(from: nil, to: new)
-        return try commit([ImageStore.PendingChange(proto: new, kind: "create", author: author, reason: reason, deltas: deltas)])[0]
+        return try commit(pending)
     }
 
     /// Replaces a proto with a modified clone if, and only if, it is still at `expecting`;
@@ -145,8 +161,8 @@ public actor ObjectMemory {
 
     // MARK: Validation
 
-    private func validate(_ new: Proto, previous: Proto?) throws(ImageError) {
-        if let parent = new.parent {
+    private func validate(_ new: Proto, previous: Proto?, alsoExisting: Set<String> = []) throws(ImageError) {
+        if let parent = new.parent, !alsoExisting.contains(parent) {
             try Name.validate(parent, as: .proto)
             var seen: Set<String> = [new.name]
             var next: String? = parent
@@ -178,7 +194,7 @@ public actor ObjectMemory {
     }
 
     /// Finds the method answering `selector` for `receiver`, along its parent chain.
-    static func lookup(_ selector: String, from receiver: String, in protos: [String: Proto]) -> (owner: String, method: MethodSource)? {
+    static func lookup(_ selector: String, from receiver: String, in protos: ProtoTable) -> (owner: String, method: MethodSource)? {
         var name: String? = receiver
         var hops = 0
         while let current = name, let proto = protos[current], hops < maxParentChain {

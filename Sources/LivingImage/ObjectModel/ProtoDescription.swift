@@ -1,7 +1,7 @@
 /// Builds a proto's self-description (the seeds' Self-Explanatory Protocol): slots, methods
 /// with doc strings and versions (its own and inherited), parent chain, codex and version.
 enum ProtoDescription {
-    static func describe(_ proto: Proto, in protos: [String: Proto]) -> JSONValue {
+    static func describe(_ proto: Proto, in protos: ProtoTable) -> JSONValue {
         var chain: [JSONValue] = []
         var inherited: [String: JSONValue] = [:]
         var next = proto.parent
