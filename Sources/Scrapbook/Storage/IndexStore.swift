@@ -37,7 +37,25 @@ enum IndexStore {
         let total = try Int.fetchOne(
             db, sql: "SELECT COUNT(*) FROM memory_embedding WHERE model = ? AND dimension = ?",
             arguments: [space.model, d]) ?? 0
-        index.reserve(total)
+        if index.isTrained {
+            // Exact capacities: partitions grown by appends would hold up to twice their size.
+            var sizes = [Int](repeating: 0, count: index.partitions.count)
+            for row in try Row.fetchAll(
+                db,
+                sql: """
+                    SELECT a.partition, COUNT(*) FROM memory_embedding e
+                    JOIN memory_ivf_assignment a ON a.memory_id = e.memory_id
+                    WHERE e.model = ? AND e.dimension = ? GROUP BY a.partition
+                    """,
+                arguments: [space.model, d])
+            {
+                let p: Int = row[0]
+                if sizes.indices.contains(p) { sizes[p] = row[1] }
+            }
+            index.reserve(partitionSizes: sizes)
+        } else {
+            index.reserve(total)
+        }
         var reassigned: [(Int64, Int)] = []
         var scratch = [Float](repeating: 0, count: d)
         let cursor = try Row.fetchCursor(
