@@ -37,6 +37,24 @@ struct SchedulerTests {
         }
     }
 
+    @Test func evictsTheLeastRecentlyUsedModel() async throws {
+        let models: [Script.Model] = ["x:3b", "y:3b", "z:3b"].map { Script.Model(name: $0, sizeGB: 3) }
+        try await withScriptedServer(Script(models: models)) { server, url, client in
+            var names = ModelNames()
+            (names.babs, names.brick, names.robin) = ("x:3b", "y:3b", "z:3b")
+            let manager = ModelManager(backend: OllamaBackend(baseURL: url, httpClient: client), models: names, policy: .budget, vramGB: 8)
+            for persona in ["babs", "brick", "babs", "robin", "babs"] {
+                _ = try await manager.think(PersonaBinding(persona: persona), prompt: "go")
+            }
+            // At ROBIN's call only one 3 GB model must go: BRICK's, used longest ago; BABS stays for its next call.
+            let metrics = await manager.metrics()
+            #expect(metrics.loads == 3)
+            #expect(metrics.perModel["y:3b"]?.unloads == 1)
+            #expect(metrics.perModel["x:3b"]?.unloads ?? 0 == 0)
+            #expect(await server.stats().resident == ["x:3b", "z:3b"])
+        }
+    }
+
     @Test func sequentialPolicyLoadsForEveryCall() async throws {
         try await withScriptedServer { server, url, client in
             let metrics = try await run(Self.deliberation, policy: .sequential, server: server, url: url, client: HTTPClientBox(client: client))

@@ -34,7 +34,7 @@ public struct ThinkOptions: Sendable, Hashable {
 
     /// Options from a JSON object, as a Lua table arrives: `temperature`, `top_p`, `top_k`,
     /// `num_ctx`, `max_tokens` (or `num_predict`), `seed`, `stop`, `schema`, `json`.
-    public init(json object: JSONValue) {
+    public init(options object: JSONValue) {
         var generation = GenerationOptions()
         generation.temperature = object["temperature"]?.doubleValue
         generation.topP = object["top_p"]?.doubleValue

@@ -138,10 +138,16 @@ extension HTTPTransport {
                         return true
                     }
                 }
+                var drained = 0
                 for try await buffer in body {
                     progress.touch()
-                    let keepGoing = try splitter.feed(buffer) { line in try framer.line(line, onMessage) }
-                    if !keepGoing || ended { break }
+                    if ended {
+                        // Read the (normally empty) rest so the connection can be reused; give up on a chatty server.
+                        drained += buffer.readableBytes
+                        if drained > 1 << 16 { break }
+                        continue
+                    }
+                    _ = try splitter.feed(buffer) { line in try framer.line(line, onMessage) }
                 }
                 if !ended {
                     try splitter.finish { line in try framer.line(line, onMessage) }
