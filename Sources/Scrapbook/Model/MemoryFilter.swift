@@ -25,14 +25,4 @@ public struct MemoryFilter: Sendable, Hashable {
     public var isEmpty: Bool {
         sources == nil && personas == nil && since == nil && until == nil
     }
-
-    func matches(source: MemorySource, persona: String?, createdAt: Date) -> Bool {
-        if let sources, !sources.contains(source) { return false }
-        if let personas {
-            guard let persona, personas.contains(persona) else { return false }
-        }
-        if let since, createdAt < since { return false }
-        if let until, createdAt >= until { return false }
-        return true
-    }
 }
