@@ -19,24 +19,3 @@ public enum ModelEvent: Sendable, Hashable {
     /// A persona's call failed.
     case callFailed(persona: String, runID: String, model: String, message: String)
 }
-
-/// Why a model was unloaded.
-public enum UnloadReason: String, Sendable, Hashable {
-    /// Evicted (least recently used) to make room under the budget.
-    case evicted
-    /// The `sequential` policy unloads after every call.
-    case sequential
-    /// Asked for explicitly (``ModelManager/unloadAll()``).
-    case explicit
-    /// The server dropped it on its own (its keep-alive expired).
-    case expiredOnServer
-}
-
-/// A piece of a persona's streamed answer.
-public struct ThinkDelta: Sendable, Hashable {
-    public var persona: String
-    public var runID: String
-    public var text: String
-    /// Which attempt it belongs to (a schema retry starts attempt 2).
-    public var attempt: Int
-}
