@@ -84,11 +84,23 @@ let package = Package(
             ]
         ),
 
+        // The HTTP API over an open image (`a4ps serve`).
+        .target(
+            name: "A4PSServer",
+            dependencies: [
+                "LivingImage",
+                .product(name: "Hummingbird", package: "hummingbird"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command-line interface.
         .executableTarget(
             name: "a4ps",
             dependencies: [
                 "LivingImage",
+                "A4PSServer",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -114,6 +126,10 @@ let package = Package(
 
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
         .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "a4ps"]),
+        .testTarget(
+            name: "A4PSServerTests",
+            dependencies: ["A4PSServer", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+        ),
         .testTarget(
             name: "InferenceTests",
             dependencies: ["Inference", "ScriptedModelServer"]

@@ -22,12 +22,18 @@ public final class Image: Sendable {
         self.interpreters = interpreters
     }
 
-    /// Opens (or, with `create`, creates from `genesis`) the image at `path`.
+    /// Opens (or, with `create`, creates from `genesis`) the image at `path`. Without a logger,
+    /// only warnings are logged.
     public static func open(
         at path: String, create: Bool = true, genesis: Genesis? = nil, primitives: [HostPrimitive] = [],
         interpreters: Int = ProcessInfo.processInfo.activeProcessorCount, limits: RunLimits = .standard,
-        logger: Logger = Logger(label: "a4ps.image")
+        logger: Logger? = nil
     ) async throws(ImageError) -> Image {
+        let logger = logger ?? {
+            var quiet = Logger(label: "a4ps.image")
+            quiet.logLevel = .warning
+            return quiet
+        }()
         let store = try ImageStore.open(at: path, create: create)
         let events = EventBus()
         let memory: ObjectMemory

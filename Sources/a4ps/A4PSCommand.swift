@@ -9,7 +9,7 @@ struct A4PSCommand: AsyncParsableCommand {
         abstract: "A4PS — the Living Image: four personas living as objects in a persistent image.",
         subcommands: [
             ImageCommand.self, InspectCommand.self, SendCommand.self, MethodCommand.self, SlotCommand.self,
-            BatchCommand.self,
+            BatchCommand.self, ServeCommand.self,
         ]
     )
 }

@@ -13,22 +13,6 @@ enum ChangeFormatting {
         return lines.joined(separator: "\n")
     }
 
-    static func json(_ change: ChangeRecord) -> JSONValue {
-        [
-            "id": .integer(change.id),
-            "at": .string(ISO8601DateFormatter().string(from: change.at)),
-            "proto": .string(change.proto),
-            "kind": .string(change.kind),
-            "author": .string(change.author.rawValue),
-            "reason": .string(change.reason),
-            "protoVersion": .integer(change.protoVersion),
-            "deltas": .array(change.deltas.map { d in
-                ["subject": .string(d.subject), "before": d.before ?? .null, "after": d.after ?? .null,
-                 "absentBefore": .bool(d.before == nil), "absentAfter": .bool(d.after == nil)]
-            }),
-        ]
-    }
-
     private static func short(_ value: JSONValue?) -> String {
         guard let value else { return "(none)" }
         let text = value.jsonText.replacingOccurrences(of: "\\n", with: "⏎")

@@ -38,7 +38,7 @@ struct ImageCommand: AsyncParsableCommand {
             defer { image.close() }
             let changes = try image.history(proto: proto, subject: subject, limit: limit)
             if json {
-                emitLine(JSONValue.array(changes.map(ChangeFormatting.json)).prettyText)
+                emitLine(JSONValue.array(changes.map(\.json)).prettyText)
             } else {
                 for change in changes { emitLine(ChangeFormatting.text(change)) }
                 if changes.isEmpty { emitLine("no changes") }

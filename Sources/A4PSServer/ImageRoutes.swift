@@ -1,0 +1,137 @@
+import Foundation
+import Hummingbird
+import LivingImage
+import NIOCore
+
+/// The routes of the image API (all JSON unless noted):
+///
+/// - `GET /health` · `GET /protos` · `GET /protos/{proto}` (self-description)
+/// - `POST /protos/{proto}/send/{selector}` body: the JSON argument → `{"answer": ...}`
+/// - `GET|PUT|DELETE /protos/{proto}/methods/{selector}` (PUT body: Lua source, text)
+/// - `GET|PUT|DELETE /protos/{proto}/slots/{slot}` (PUT body: JSON value)
+/// - `POST /protos/{proto}/rollback?to=N` · `GET /history?proto=&subject=&limit=`
+/// - `GET /events`: Server-Sent Events, one JSON event per message
+struct ImageRoutes: Sendable {
+    let image: Image
+    static let maxBody = 1 << 20
+
+    func register(on router: Router<BasicRequestContext>) {
+        router.get("/health") { _, _ in
+            JSONResponse.ok(["status": "ok", "image": .string(image.path), "protos": .integer(Int64(image.memory.snapshot().count))])
+        }
+        router.get("/protos") { _, _ in
+            let protos = image.memory.snapshot().values.sorted { $0.name < $1.name }
+            return JSONResponse.ok(.array(protos.map { p in
+                ["name": .string(p.name), "parent": p.parent.map { .string($0) } ?? .null, "version": .integer(p.version),
+                 "methods": .array(p.methods.keys.sorted().map { .string($0) }), "slots": .array(p.slots.keys.sorted().map { .string($0) })]
+            }))
+        }
+        router.get("/protos/:proto") { _, context in
+            try respond { try image.describe(try context.parameters.require("proto")) }
+        }
+        router.post("/protos/:proto/send/:selector") { request, context in
+            let body = try await text(of: request)
+            return await respondAsync {
+                let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
+                let answer = try await image.send(try context.parameters.require("proto"), try context.parameters.require("selector"), args)
+                return ["answer": answer]
+            }
+        }
+        router.get("/protos/:proto/methods/:selector") { _, context in
+            try respond {
+                let proto = try context.parameters.require("proto")
+                let selector = try context.parameters.require("selector")
+                guard let method = image.memory.proto(named: proto)?.methods[selector] else {
+                    throw ImageError(.noSuchMethod, "'\(proto)' has no method '\(selector)' of its own")
+                }
+                let history = try image.history(proto: proto, subject: "method:\(selector)", limit: 1000)
+                return ["selector": .string(selector), "source": .string(method.source), "doc": .string(method.doc),
+                        "version": .integer(method.version), "history": .array(history.map(\.json))]
+            }
+        }
+        router.put("/protos/:proto/methods/:selector") { request, context in
+            let source = try await text(of: request)
+            return await respondAsync {
+                let record = try await image.defineMethod(try context.parameters.require("selector"),
+                                                          on: try context.parameters.require("proto"), source: source)
+                return ["change": record?.json ?? .null]
+            }
+        }
+        router.delete("/protos/:proto/methods/:selector") { _, context in
+            await respondAsync {
+                let record = try await image.removeMethod(try context.parameters.require("selector"), from: try context.parameters.require("proto"))
+                return ["change": record?.json ?? .null]
+            }
+        }
+        router.get("/protos/:proto/slots/:slot") { _, context in
+            try respond {
+                let proto = try context.parameters.require("proto")
+                let slot = try context.parameters.require("slot")
+                guard let value = try image.slot(slot, of: proto) else {
+                    throw ImageError(.noSuchMethod, "'\(proto)' has no slot '\(slot)'")
+                }
+                return ["value": value]
+            }
+        }
+        router.put("/protos/:proto/slots/:slot") { request, context in
+            let body = try await text(of: request)
+            return await respondAsync {
+                let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"),
+                                                     to: try JSONValue(parsing: body))
+                return ["change": record?.json ?? .null]
+            }
+        }
+        router.delete("/protos/:proto/slots/:slot") { _, context in
+            await respondAsync {
+                let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"), to: nil)
+                return ["change": record?.json ?? .null]
+            }
+        }
+        router.post("/protos/:proto/rollback") { request, context in
+            await respondAsync {
+                guard let to = request.uri.queryParameters.get("to", as: Int64.self) else {
+                    throw ImageError(.rollback, "give the change to roll back to: ?to=N (see GET /history)")
+                }
+                return ["change": try await image.rollback(try context.parameters.require("proto"), toChange: to).json]
+            }
+        }
+        router.get("/history") { request, _ in
+            try respond {
+                let q = request.uri.queryParameters
+                let changes = try image.history(proto: q.get("proto"), subject: q.get("subject"),
+                                                limit: q.get("limit", as: Int.self) ?? 100)
+                return .array(changes.map(\.json))
+            }
+        }
+        router.get("/events") { _, _ in
+            let events = image.events.subscribe()
+            var headers = HTTPFields()
+            headers[.contentType] = "text/event-stream"
+            headers[.cacheControl] = "no-cache"
+            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
+                try await writer.write(ByteBuffer(string: ": a4ps image events\n\n"))
+                for await event in events {
+                    try await writer.write(ByteBuffer(string: "data: \(event.json.jsonText)\n\n"))
+                }
+                try await writer.finish(nil)
+            })
+        }
+    }
+
+    private func text(of request: Request) async throws -> String {
+        let buffer = try await request.body.collect(upTo: Self.maxBody)
+        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+    }
+
+    private func respond(_ body: () throws -> JSONValue) throws -> Response {
+        do { return JSONResponse.ok(try body()) } catch { return JSONResponse.from(error) }
+    }
+
+    private func respondAsync(_ body: () async throws -> JSONValue) async -> Response {
+        do { return JSONResponse.ok(try await body()) } catch let error as JSONTextError {
+            return JSONResponse.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
+        } catch {
+            return JSONResponse.from(error)
+        }
+    }
+}

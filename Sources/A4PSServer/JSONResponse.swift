@@ -1,0 +1,32 @@
+import Hummingbird
+import LivingImage
+import NIOCore
+
+/// JSON responses, and the HTTP status each kind of image error maps to.
+enum JSONResponse {
+    static func ok(_ value: JSONValue, status: HTTPResponse.Status = .ok) -> Response {
+        var headers = HTTPFields()
+        headers[.contentType] = "application/json; charset=utf-8"
+        return Response(status: status, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(string: value.prettyText + "\n")))
+    }
+
+    static func error(_ status: HTTPResponse.Status, _ message: String, code: String, traceback: String? = nil) -> Response {
+        var body: [String: JSONValue] = ["error": .string(message), "code": .string(code)]
+        if let traceback { body["traceback"] = .string(traceback) }
+        return ok(.object(body), status: status)
+    }
+
+    static func from(_ error: any Error) -> Response {
+        guard let error = error as? ImageError else {
+            return Self.error(.internalServerError, "\(error)", code: "internal")
+        }
+        let status: HTTPResponse.Status = switch error.code {
+        case .noSuchProto, .noSuchMethod, .fileMissing: .notFound
+        case .conflict, .protoExists, .fileExists: .conflict
+        case .invalidName, .invalidValue, .compileFailed, .rollback: .badRequest
+        case .methodFailed, .killed, .outOfMemory, .sendDepthExceeded: .unprocessableContent
+        case .notAnImage, .corruptImage, .newerSchema, .storage, .genesis: .internalServerError
+        }
+        return Self.error(status, error.description, code: error.code.rawValue, traceback: error.traceback)
+    }
+}

@@ -1,0 +1,29 @@
+/// The JSON form of events, for the server's event stream and for logs.
+extension ImageEvent {
+    public var json: JSONValue {
+        switch self {
+        case .protoCreated(let proto, let change):
+            ["event": "protoCreated", "proto": .string(proto), "change": .integer(change)]
+        case .protoSwapped(let proto, let from, let to, let change, let author):
+            ["event": "protoSwapped", "proto": .string(proto), "fromVersion": .integer(from), "toVersion": .integer(to),
+             "change": .integer(change), "author": .string(author.rawValue)]
+        case .methodInstalled(let proto, let selector, let version, let change):
+            ["event": "methodInstalled", "proto": .string(proto), "selector": .string(selector),
+             "version": .integer(version), "change": .integer(change)]
+        case .methodRemoved(let proto, let selector, let change):
+            ["event": "methodRemoved", "proto": .string(proto), "selector": .string(selector), "change": .integer(change)]
+        case .slotChanged(let proto, let slot, let change):
+            ["event": "slotChanged", "proto": .string(proto), "slot": .string(slot), "change": .integer(change)]
+        case .notUnderstood(let proto, let selector):
+            ["event": "notUnderstood", "proto": .string(proto), "selector": .string(selector)]
+        case .rolledBack(let proto, let toChange, let change):
+            ["event": "rolledBack", "proto": .string(proto), "toChange": .integer(toChange), "change": .integer(change)]
+        case .sendFailed(let proto, let selector, let error):
+            ["event": "sendFailed", "proto": .string(proto), "selector": .string(selector), "error": .string(error)]
+        case .emitted(let proto, let name, let payload):
+            ["event": "emitted", "proto": .string(proto), "name": .string(name), "payload": payload]
+        case .logged(let proto, let selector, let message):
+            ["event": "logged", "proto": .string(proto), "selector": .string(selector), "message": .string(message)]
+        }
+    }
+}

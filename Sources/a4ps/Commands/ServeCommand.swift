@@ -1,0 +1,26 @@
+import A4PSServer
+import ArgumentParser
+import Foundation
+import Logging
+
+/// `a4ps serve`: the image's HTTP API, until SIGINT or SIGTERM.
+struct ServeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "serve",
+        abstract: "Serve the image over HTTP: a JSON API for protos, methods, slots, messages, history, and an event stream."
+    )
+    @OptionGroup var options: ImageOptions
+    @Option(help: "Address to listen on (loopback by default: the API changes code; do not expose it).") var host = "127.0.0.1"
+    @Option(help: "Port (0 picks a free one).") var port = 8350
+
+    func run() async throws {
+        let image = try await options.open()
+        defer { image.close() }
+        var logger = Logger(label: "a4ps.server")
+        logger.logLevel = options.verbose ? .info : .warning
+        let path = options.imagePath
+        try await ImageServer(image: image, logger: logger).run(host: host, port: port) { bound in
+            emitLine("a4ps serving \(path) on http://\(host):\(bound)  (Ctrl-C to stop)")
+        }
+    }
+}
