@@ -97,6 +97,16 @@ public actor ObjectMemory {
     @discardableResult
     func commitSlotWrites(_ writes: [String: [String: JSONValue?]], author: ChangeAuthor,
                           reason: String) throws(ImageError) -> [ChangeRecord] {
+        do {
+            return try applySlotWrites(writes, author: author, reason: reason)
+        } catch where error.code == .conflict {
+            // Slot writes are last-writer-wins: reapply them on the reloaded protos once.
+            return try applySlotWrites(writes, author: author, reason: reason)
+        }
+    }
+
+    private func applySlotWrites(_ writes: [String: [String: JSONValue?]], author: ChangeAuthor,
+                                 reason: String) throws(ImageError) -> [ChangeRecord] {
         var pending: [ImageStore.PendingChange] = []
         for (name, slots) in writes.sorted(by: { $0.key < $1.key }) {
             guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
@@ -129,12 +139,25 @@ public actor ObjectMemory {
 
     private func commit(_ changes: [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
         guard !changes.isEmpty else { return [] }
-        let records = try store.commit(changes)
+        let records: [ChangeRecord]
+        do {
+            records = try store.commit(changes)
+        } catch where error.code == .conflict {
+            try reload()
+            throw error
+        }
         for change in changes { protos[change.proto.name] = change.proto }
         let snapshot = protos
         published.withLock { $0 = snapshot }
         for (change, record) in zip(changes, records) { publishEvents(for: record, previousVersion: change.proto.version - 1) }
         return records
+    }
+
+    /// Rereads every proto from the file (after another process changed it).
+    private func reload() throws(ImageError) {
+        protos = ProtoTable(try store.loadProtos())
+        let snapshot = protos
+        published.withLock { $0 = snapshot }
     }
 
     private func publishEvents(for record: ChangeRecord, previousVersion: Int64) {

@@ -36,6 +36,8 @@ extension ImageStore {
             return try database.write { db in
                 try changes.map { try write($0, at: date, in: db) }
             }
+        } catch let error as ImageError {
+            throw error
         } catch {
             throw ImageError(.storage, "could not write the change to \(path) (nothing was changed): \(error)")
         }
@@ -78,8 +80,17 @@ extension ImageStore {
                 throw ImageError(.storage, "unknown change subject \(delta.subject)")
             }
         }
-        try db.execute(sql: "UPDATE protos SET version = ?, updated_at = ? WHERE name = ?",
-                       arguments: [proto.version, now, proto.name])
+        if change.kind == "create" {
+            try db.execute(sql: "UPDATE protos SET updated_at = ? WHERE name = ?", arguments: [now, proto.name])
+        } else {
+            // The compare-and-swap holds in the file too: another process may have changed it.
+            try db.execute(sql: "UPDATE protos SET version = ?, updated_at = ? WHERE name = ? AND version = ?",
+                           arguments: [proto.version, now, proto.name, proto.version - 1])
+            if db.changesCount == 0 {
+                throw ImageError(.conflict, "'\(proto.name)' was changed by another process using \(path); "
+                    + "nothing was changed: the image was reloaded, retry")
+            }
+        }
         try db.execute(
             sql: "INSERT INTO changes(at, proto, kind, author, reason, proto_version) VALUES (?, ?, ?, ?, ?, ?)",
             arguments: [now, proto.name, change.kind, change.author.rawValue, change.reason, proto.version])
