@@ -22,9 +22,7 @@ extension Scrapbook {
     ///   of the wrong dimension, `.embeddingModelChanged` for vector or hybrid search by text after
     ///   the embedding model changed (until ``reembed()`` ran; text search keeps working).
     public func search(_ query: MemoryQuery) async throws -> [MemoryHit] {
-        guard query.limit >= 1 else {
-            throw ScrapbookError(.invalidArgument, "the search limit must be at least 1 (got \(query.limit))")
-        }
+        try Self.checkLimit(query.limit)
         if let nprobe = query.nprobe, nprobe < 1 {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
@@ -80,9 +78,7 @@ extension Scrapbook {
     public func nearest(
         to vector: [Float], limit: Int = 10, nprobe: Int? = nil, filter: MemoryFilter = MemoryFilter()
     ) throws -> [ScoredMemoryID] {
-        guard limit >= 1 else {
-            throw ScrapbookError(.invalidArgument, "the search limit must be at least 1 (got \(limit))")
-        }
+        try Self.checkLimit(limit)
         if let nprobe, nprobe < 1 {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
@@ -94,6 +90,16 @@ extension Scrapbook {
             throw ScrapbookError(.invalidArgument, "the query vector is zero or has non-finite values: give a real embedding")
         }
         return search(index, unit, limit: limit, nprobe: nprobe, filter: filter)
+    }
+
+    /// The most hits one search returns.
+    public static let maxSearchLimit = 10_000
+
+    private static func checkLimit(_ limit: Int) throws {
+        guard (1...maxSearchLimit).contains(limit) else {
+            throw ScrapbookError(
+                .invalidArgument, "the search limit must be between 1 and \(maxSearchLimit) (got \(limit))")
+        }
     }
 
     private func search(_ index: VectorIndex, _ unit: [Float], limit: Int, nprobe: Int?, filter: MemoryFilter) -> [ScoredMemoryID] {

@@ -40,7 +40,8 @@ struct TextSearchTests {
 
     @Test("any text is a valid query", arguments: [
         "\"unbalanced quote", "AND OR NOT", "NEAR(IVF tea, 3)", "col:value", "tea*", "^IVF", "(((", "'; DROP TABLE memory_item; --",
-        "🍵 tea", "-", "\"\"", "ivf\"tea", "a AND", "NOT", "*", "::", "\u{0}",
+        "🍵 tea", "-", "\"\"", "ivf\"tea", "a AND", "NOT", "*", "::", "\u{0}", "\u{301}\u{301}", "e\u{301}",
+        String(repeating: "tea OR ", count: 2_000),
     ])
     func anyTextIsValid(query: String) async throws {
         try await withTemporaryDirectory { dir in
@@ -94,6 +95,7 @@ struct TextSearchTests {
                 #expect(try await scrapbook.search("the user IVF tea", mode: mode, limit: 2).count == 2)
             }
             await expectScrapbookError(.invalidArgument) { try await scrapbook.search("tea", limit: 0) }
+            await expectScrapbookError(.invalidArgument) { try await scrapbook.search("tea", limit: Int.max) }
             await expectScrapbookError(.missingQuery) { try await scrapbook.search("  ", mode: .text) }
         }
     }

