@@ -5,7 +5,8 @@ import Foundation
 /// A script is JSON:
 /// ```json
 /// {
-///   "text_prefix": "[scripted] ",          // prepended to every generated answer (default ""), to make text visibly scripted
+///   "text_prefix": "[scripted] ",          // prepended to every generated answer (default ""), to make text visibly
+///                                          // scripted; it also precedes `json` answers, so leave it empty to test schemas
 ///   "default_reply": "…",                  // answer when no rule matches (default: a reply that says it is scripted)
 ///   "embedding_dimensions": 768,           // default vector size of /api/embed and /v1/embeddings
 ///   "vram_gb": 8,                          // simulated GPU: evicts least recently used like Ollama (default: unlimited)
