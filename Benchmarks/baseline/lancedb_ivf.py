@@ -77,8 +77,12 @@ def main():
     write_seconds = time.perf_counter() - started
 
     started = time.perf_counter()
-    table.create_index(metric=args.metric, num_partitions=args.partitions,
-                       vector_column_name="vector", index_type="IVF_FLAT")
+    try:
+        from lancedb.index import IvfFlat
+        table.create_index("vector", config=IvfFlat(distance_type=args.metric, num_partitions=args.partitions))
+    except ImportError:  # older lancedb: the legacy signature
+        table.create_index(metric=args.metric, num_partitions=args.partitions,
+                           vector_column_name="vector", index_type="IVF_FLAT")
     build_seconds = time.perf_counter() - started
 
     def query(q, nprobe):

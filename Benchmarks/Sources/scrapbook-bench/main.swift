@@ -55,6 +55,7 @@ let databasePath = workdir.appendingPathComponent("memory.sqlite").path
 
 var configuration = ScrapbookConfiguration()
 configuration.automaticRetraining = false
+configuration.exactSearchThreshold = 1  // reindex() trains IVF whatever the size; queries before it scan exactly
 configuration.embeddingBatchSize = 512
 configuration.partitionCount = options.partitions
 let scrapbook = try Scrapbook.open(path: databasePath, embedder: BenchEmbedder(data: data), configuration: configuration)
