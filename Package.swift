@@ -32,11 +32,15 @@ let package = Package(
         ),
         .target(name: "CLuaShim", dependencies: ["CLua"]),
 
+        // JSON values, parsing and serialization, shared by every module.
+        .target(name: "JSON", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
+
         // The VM's object memory, Lua methods and the image file.
         .target(
             name: "LivingImage",
             dependencies: [
                 "CLuaShim",
+                "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -49,6 +53,7 @@ let package = Package(
         .target(
             name: "Inference",
             dependencies: [
+                "JSON",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),

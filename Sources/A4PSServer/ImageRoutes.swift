@@ -128,7 +128,7 @@ struct ImageRoutes: Sendable {
     }
 
     private func respondAsync(_ body: () async throws -> JSONValue) async -> Response {
-        do { return JSONResponse.ok(try await body()) } catch let error as JSONTextError {
+        do { return JSONResponse.ok(try await body()) } catch let error as JSONParser.Failure {
             return JSONResponse.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
         } catch {
             return JSONResponse.from(error)

@@ -9,7 +9,7 @@ struct JSONTests {
         #expect(value["a"] == [1, -2.5, 300, true, false, nil])
         #expect(value["s"] == .string("q\"\\/\né😀"))
         #expect(value["e"] == .object([:]))
-        #expect(try JSONParser.parse(value.jsonString) == value)
+        #expect(try JSONParser.parse(value.jsonText) == value)
         for bad in ["{", "[1,]", "{\"a\" 1}", "01", "\"\\x\"", "tru", "1 2", "\"\u{01}\""] {
             #expect(throws: JSONParser.Failure.self, "\(bad)") { try JSONParser.parse(bad) }
         }
@@ -17,7 +17,7 @@ struct JSONTests {
 
     @Test func serializerEscapesAndSortsKeys() {
         let value: JSONValue = ["b": "line\nbreak \"quoted\"", "a": 1.5, "c": [nil, 3]]
-        #expect(value.jsonString == #"{"a":1.5,"b":"line\nbreak \"quoted\"","c":[null,3]}"#)
+        #expect(value.jsonText == #"{"a":1.5,"b":"line\nbreak \"quoted\"","c":[null,3]}"#)
     }
 
     @Test func schemaValidatorReportsEachViolation() {

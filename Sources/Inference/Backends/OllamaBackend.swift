@@ -25,7 +25,7 @@ public struct OllamaBackend: ModelBackend {
     public func version() async throws -> String {
         let json = try await transport.json(.GET, "/api/version")
         guard let version = json["version"]?.stringValue else {
-            throw InferenceError.malformed(url: baseURL, model: nil, line: json.jsonString, reason: "no \"version\" member")
+            throw InferenceError.malformed(url: baseURL, model: nil, line: json.jsonText, reason: "no \"version\" member")
         }
         return version
     }
@@ -83,7 +83,7 @@ public struct OllamaBackend: ModelBackend {
             throw InferenceError.streamError(url: url, model: model, chunks: delivered, serverMessage: message)
         }
         guard case .object = json, let done = json["done"]?.boolValue else {
-            throw InferenceError.malformed(url: url, model: model, line: line.map { String(decoding: $0, as: UTF8.self) } ?? json.jsonString,
+            throw InferenceError.malformed(url: url, model: model, line: line.map { String(decoding: $0, as: UTF8.self) } ?? json.jsonText,
                 reason: "a chat chunk needs a boolean \"done\"")
         }
         let content = json["message"]?["content"]?.stringValue ?? ""
@@ -112,12 +112,12 @@ public struct OllamaBackend: ModelBackend {
         if let keepAlive { body["keep_alive"] = keepAlive.jsonValue }
         let json = try await transport.json(.POST, "/api/embed", body: .object(body), model: model)
         guard let rows = json["embeddings"]?.arrayValue, rows.count == inputs.count else {
-            throw InferenceError.malformed(url: baseURL, model: model, line: String(json.jsonString.prefix(200)),
+            throw InferenceError.malformed(url: baseURL, model: model, line: String(json.jsonText.prefix(200)),
                 reason: "expected \(inputs.count) embedding(s) in \"embeddings\"")
         }
         return try rows.map { row in
             guard let values = row.arrayValue else {
-                throw InferenceError.malformed(url: baseURL, model: model, line: String(row.jsonString.prefix(200)), reason: "an embedding must be an array of numbers")
+                throw InferenceError.malformed(url: baseURL, model: model, line: String(row.jsonText.prefix(200)), reason: "an embedding must be an array of numbers")
             }
             return values.map { Float($0.doubleValue ?? .nan) }
         }
@@ -181,7 +181,7 @@ public struct OllamaBackend: ModelBackend {
                     throw InferenceError.streamError(url: url, model: model, chunks: delivered, serverMessage: message)
                 }
                 guard let status = json["status"]?.stringValue else {
-                    throw InferenceError.malformed(url: url, model: model, line: json.jsonString, reason: "a progress line needs \"status\"")
+                    throw InferenceError.malformed(url: url, model: model, line: json.jsonText, reason: "a progress line needs \"status\"")
                 }
                 let progress = PullProgress(status: status, digest: json["digest"]?.stringValue,
                                             total: json["total"]?.int64Value, completed: json["completed"]?.int64Value)

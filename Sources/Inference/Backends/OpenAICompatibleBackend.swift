@@ -73,7 +73,7 @@ public struct OpenAICompatibleBackend: ModelBackend {
                     throw InferenceError.malformed(url: url, model: model, line: String(decoding: message, as: UTF8.self), reason: "\(error)")
                 }
                 if let error = json["error"] {
-                    let text = error["message"]?.stringValue ?? error.stringValue ?? json["message"]?.stringValue ?? error.jsonString
+                    let text = error["message"]?.stringValue ?? error.stringValue ?? json["message"]?.stringValue ?? error.jsonText
                     throw InferenceError.streamError(url: url, model: model, chunks: delivered, serverMessage: text)
                 }
                 guard let choices = json["choices"]?.arrayValue else {
@@ -91,7 +91,7 @@ public struct OpenAICompatibleBackend: ModelBackend {
     public func chat(_ request: ChatRequest) async throws -> ChatResponse {
         let json = try await transport.json(.POST, "/v1/chat/completions", body: chatBody(request, stream: false), model: request.model)
         guard let choice = json["choices"]?[0], let content = choice["message"]?["content"]?.stringValue else {
-            throw InferenceError.malformed(url: baseURL, model: request.model, line: String(json.jsonString.prefix(200)), reason: "no choices[0].message.content")
+            throw InferenceError.malformed(url: baseURL, model: request.model, line: String(json.jsonText.prefix(200)), reason: "no choices[0].message.content")
         }
         return ChatResponse(model: request.model, content: content, doneReason: choice["finish_reason"]?.stringValue, usage: Self.usage(json["usage"]))
     }
@@ -108,13 +108,13 @@ public struct OpenAICompatibleBackend: ModelBackend {
         let json = try await transport.json(.POST, "/v1/embeddings",
             body: ["model": .string(model), "input": .array(inputs.map(JSONValue.string))], model: model)
         guard let rows = json["data"]?.arrayValue, rows.count == inputs.count else {
-            throw InferenceError.malformed(url: baseURL, model: model, line: String(json.jsonString.prefix(200)), reason: "expected \(inputs.count) item(s) in \"data\"")
+            throw InferenceError.malformed(url: baseURL, model: model, line: String(json.jsonText.prefix(200)), reason: "expected \(inputs.count) item(s) in \"data\"")
         }
         var vectors = [[Float]](repeating: [], count: inputs.count)
         for (position, row) in rows.enumerated() {
             let index = row["index"]?.intValue ?? position
             guard vectors.indices.contains(index), let values = row["embedding"]?.arrayValue else {
-                throw InferenceError.malformed(url: baseURL, model: model, line: String(row.jsonString.prefix(200)), reason: "bad embedding item")
+                throw InferenceError.malformed(url: baseURL, model: model, line: String(row.jsonText.prefix(200)), reason: "bad embedding item")
             }
             vectors[index] = values.map { Float($0.doubleValue ?? .nan) }
         }

@@ -19,7 +19,7 @@ struct ConfigReader {
         } catch {
             throw ConfigError(code: .malformed, path: path, reason: "not valid TOML: \(error)")
         }
-        document = Self.convert(table).objectValue ?? [:]
+        document = JSONValue(toml: table).objectValue ?? [:]
     }
 
     func read(environment: [String: String]) throws(ConfigError) -> A4PSConfig {
@@ -167,7 +167,7 @@ struct ConfigReader {
 
     private func number(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Double? {
         guard let value = table[key] else { return nil }
-        guard case .number(let n) = value else { throw invalid(section, key, "must be a number") }
+        guard let n = value.doubleValue else { throw invalid(section, key, "must be a number") }
         return n
     }
 
@@ -225,27 +225,5 @@ struct ConfigReader {
         guard line.hasPrefix("["), let close = line.firstIndex(of: "]") else { return nil }
         let inner = line[line.index(after: line.startIndex)..<close].trimming("[] \t")
         return inner.split(separator: ".").map { $0.trimming(" \t\"'") }.joined(separator: ".")
-    }
-
-    // MARK: - TOML to JSON
-
-    static func convert(_ value: TOMLValueConvertible) -> JSONValue {
-        switch value.type {
-        case .table:
-            guard let table = value.table else { return .null }
-            var members: [String: JSONValue] = [:]
-            for key in table.keys {
-                if let member = table[key] { members[key] = convert(member) }
-            }
-            return .object(members)
-        case .array:
-            guard let array = value.array else { return .null }
-            return .array(array.map { convert($0) })
-        case .string: return value.string.map(JSONValue.string) ?? .null
-        case .int: return value.int.map { .number(Double($0)) } ?? .null
-        case .double: return value.double.map(JSONValue.number) ?? .null
-        case .bool: return value.bool.map(JSONValue.bool) ?? .null
-        case .date, .time, .dateTime: return .string(value.debugDescription)
-        }
     }
 }

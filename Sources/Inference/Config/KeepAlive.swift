@@ -27,7 +27,7 @@ public enum KeepAlive: Sendable, Hashable, CustomStringConvertible {
     /// Reads a wire value: a number of seconds, or a Go duration string such as `"5m"`, `"1h30m"`, `"-1"`.
     public init?(_ value: JSONValue) {
         switch value {
-        case .number(let n): self.init(seconds: n)
+        case .integer, .number: self.init(seconds: value.doubleValue!)
         case .string(let s):
             guard let seconds = Self.parseDuration(s) else { return nil }
             self.init(seconds: seconds)

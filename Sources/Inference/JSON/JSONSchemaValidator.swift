@@ -36,20 +36,21 @@ public struct JSONSchemaValidator: Sendable {
             }
         }
         if let options = rules["enum"]?.arrayValue, !options.contains(value) {
-            let listed = options.map(\.jsonString).joined(separator: ", ")
-            violations.append(.init(path: path, message: "\(value.jsonString) is not one of [\(listed)]"))
+            let listed = options.map(\.jsonText).joined(separator: ", ")
+            violations.append(.init(path: path, message: "\(value.jsonText) is not one of [\(listed)]"))
         }
         if let constant = rules["const"], constant != value {
-            violations.append(.init(path: path, message: "expected \(constant.jsonString)"))
+            violations.append(.init(path: path, message: "expected \(constant.jsonText)"))
         }
 
         switch value {
-        case .number(let n):
-            if let minimum = rules["minimum"]?.doubleValue, n < minimum {
-                violations.append(.init(path: path, message: "\(JSONValue.number(n).jsonString) is less than the minimum \(JSONValue.number(minimum).jsonString)"))
+        case .integer, .number:
+            let n = value.doubleValue!
+            if let minimum = rules["minimum"], let low = minimum.doubleValue, n < low {
+                violations.append(.init(path: path, message: "\(value.jsonText) is less than the minimum \(minimum.jsonText)"))
             }
-            if let maximum = rules["maximum"]?.doubleValue, n > maximum {
-                violations.append(.init(path: path, message: "\(JSONValue.number(n).jsonString) is greater than the maximum \(JSONValue.number(maximum).jsonString)"))
+            if let maximum = rules["maximum"], let high = maximum.doubleValue, n > high {
+                violations.append(.init(path: path, message: "\(value.jsonText) is greater than the maximum \(maximum.jsonText)"))
             }
         case .string(let s):
             let length = s.count
@@ -91,7 +92,7 @@ public struct JSONSchemaValidator: Sendable {
     private static func matches(_ value: JSONValue, typeName: String) -> Bool {
         switch (typeName, value) {
         case ("null", .null), ("boolean", .bool), ("string", .string), ("array", .array), ("object", .object),
-            ("number", .number):
+            ("number", .number), ("number", .integer), ("integer", .integer):
             return true
         case ("integer", .number(let n)):
             return n.rounded() == n && n.isFinite

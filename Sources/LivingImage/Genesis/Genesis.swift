@@ -46,7 +46,7 @@ public struct Genesis: Sendable {
         }
         var protos = [Proto(name: rootProto)]
         for (name, value) in personas.sorted(by: { $0.0 < $1.0 }) {
-            let codex = tomlToJSON(value)
+            let codex = JSONValue(toml: value)
             for key in ["role", "system_prompt", "model"] where codex[key]?.stringValue == nil {
                 throw ImageError(.genesis, "persona \(name) in \(codexURL.path) needs a string `\(key)`")
             }
@@ -69,20 +69,5 @@ public struct Genesis: Sendable {
             }
         }
         return Genesis(protos: protos)
-    }
-
-    static func tomlToJSON(_ value: any TOMLValueConvertible) -> JSONValue {
-        switch value.type {
-        case .table:
-            var members: [String: JSONValue] = [:]
-            for (key, member) in value.table! { members[key] = tomlToJSON(member) }
-            return .object(members)
-        case .array: return .array(value.array!.map { tomlToJSON($0) })
-        case .string: return .string(value.string!)
-        case .int: return .integer(Int64(value.int!))
-        case .double: return .number(value.double!)
-        case .bool: return .bool(value.bool!)
-        default: return .string(value.debugDescription)
-        }
     }
 }

@@ -77,7 +77,7 @@ private struct Cursor {
         case UInt8(ascii: "t"): try expectLiteral("true"); return .bool(true)
         case UInt8(ascii: "f"): try expectLiteral("false"); return .bool(false)
         case UInt8(ascii: "n"): try expectLiteral("null"); return .null
-        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return .number(try parseNumber())
+        case UInt8(ascii: "-"), UInt8(ascii: "0")...UInt8(ascii: "9"): return try parseNumber()
         default: throw fail("unexpected character '\(Character(Unicode.Scalar(current)))'")
         }
     }
@@ -230,7 +230,8 @@ private struct Cursor {
         return value
     }
 
-    mutating func parseNumber() throws(JSONParser.Failure) -> Double {
+    /// Integers (no fraction, no exponent, up to 18 digits) stay integers; the rest are Doubles.
+    mutating func parseNumber() throws(JSONParser.Failure) -> JSONValue {
         let start = index
         var negative = false
         if current == UInt8(ascii: "-") {
@@ -277,11 +278,11 @@ private struct Cursor {
             while index < bytes.count, (UInt8(ascii: "0")...UInt8(ascii: "9")).contains(bytes[index]) { index += 1 }
         }
         if isSimple {
-            let magnitude = Double(integer)
-            return negative ? -magnitude : magnitude
+            let magnitude = Int64(integer)
+            return .integer(negative ? -magnitude : magnitude)
         }
         let text = String(decoding: UnsafeRawBufferPointer(rebasing: bytes[start..<index]), as: UTF8.self)
-        guard let value = Double(text) else { throw JSONParser.Failure(offset: start, reason: "invalid number") }
-        return value
+        guard let value = Double(text), value.isFinite else { throw JSONParser.Failure(offset: start, reason: "invalid number") }
+        return .number(value)
     }
 }

@@ -1,6 +1,6 @@
 extension JSONValue {
     /// Compact JSON text with object keys sorted, so the same value always serializes the same way.
-    public var jsonString: String {
+    public var jsonText: String {
         var out: [UInt8] = []
         out.reserveCapacity(64)
         write(into: &out)
@@ -22,6 +22,8 @@ extension JSONValue {
             out.append(contentsOf: "null".utf8)
         case .bool(let b):
             out.append(contentsOf: (b ? "true" : "false").utf8)
+        case .integer(let i):
+            out.append(contentsOf: String(i).utf8)
         case .number(let n):
             Self.writeNumber(n, into: &out)
         case .string(let s):
@@ -50,8 +52,10 @@ extension JSONValue {
             out.append(contentsOf: "null".utf8)
             return
         }
-        if n.rounded() == n, abs(n) < 9.007_199_254_740_992e15 {
+        // A float that happens to be integral keeps a fraction, so it reads back as a float.
+        if n.rounded() == n, abs(n) < 1e15 {
             out.append(contentsOf: String(Int64(n)).utf8)
+            out.append(contentsOf: ".0".utf8)
         } else {
             out.append(contentsOf: "\(n)".utf8)
         }
@@ -79,5 +83,45 @@ extension JSONValue {
 }
 
 extension JSONValue: CustomStringConvertible {
-    public var description: String { jsonString }
+    public var description: String { jsonText }
+}
+
+extension JSONValue {
+    /// Indented JSON text with sorted keys, for people.
+    public var prettyText: String {
+        var out: [UInt8] = []
+        writePretty(into: &out, level: 0)
+        return String(decoding: out, as: UTF8.self)
+    }
+
+    private func writePretty(into out: inout [UInt8], level: Int) {
+        func newline(_ level: Int) {
+            out.append(0x0A)
+            out.append(contentsOf: repeatElement(UInt8(ascii: " "), count: 2 * level))
+        }
+        switch self {
+        case .array(let elements) where !elements.isEmpty:
+            out.append(UInt8(ascii: "["))
+            for (i, element) in elements.enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                element.writePretty(into: &out, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "]"))
+        case .object(let members) where !members.isEmpty:
+            out.append(UInt8(ascii: "{"))
+            for (i, key) in members.keys.sorted().enumerated() {
+                if i > 0 { out.append(UInt8(ascii: ",")) }
+                newline(level + 1)
+                Self.writeString(key, into: &out)
+                out.append(contentsOf: ": ".utf8)
+                members[key]!.writePretty(into: &out, level: level + 1)
+            }
+            newline(level)
+            out.append(UInt8(ascii: "}"))
+        default:
+            write(into: &out)
+        }
+    }
 }

@@ -1,0 +1,2 @@
+// Callers of the model layer speak JSONValue.
+@_exported import JSON

@@ -1,0 +1,2 @@
+// Every module above LivingImage speaks JSONValue.
+@_exported import JSON
