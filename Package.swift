@@ -100,12 +100,26 @@ let package = Package(
             ]
         ),
 
+        // A running a4ps: the image, the model layer and the scrapbook wired together.
+        .target(
+            name: "A4PS",
+            dependencies: [
+                "LivingImage",
+                "Inference",
+                "Scrapbook",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "Logging", package: "swift-log"),
+            ]
+        ),
+
         // The command-line interface.
         .executableTarget(
             name: "a4ps",
             dependencies: [
                 "LivingImage",
                 "A4PSServer",
+                "A4PS",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -130,7 +144,8 @@ let package = Package(
         ),
 
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
-        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "a4ps"]),
+        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "a4ps", "ScriptedModelServer"]),
+        .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer"]),
         .testTarget(
             name: "A4PSServerTests",
             dependencies: ["A4PSServer", .product(name: "AsyncHTTPClient", package: "async-http-client")]

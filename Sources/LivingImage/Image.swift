@@ -1,4 +1,5 @@
 import Foundation
+import GRDB
 import Logging
 import Synchronization
 
@@ -54,6 +55,10 @@ public final class Image: Sendable {
         }
         return Image(path: path, memory: memory, events: events, limits: limits, interpreters: pool)
     }
+
+    /// The image file's database, for modules that keep their own tables in it (the scrapbook),
+    /// under migrations of their own prefix.
+    public var database: DatabasePool { memory.store.database }
 
     /// Closes the file; the image must not be used afterwards.
     public func close() {

@@ -9,7 +9,8 @@ struct A4PSCommand: AsyncParsableCommand {
         abstract: "A4PS — the Living Image: four personas living as objects in a persistent image.",
         subcommands: [
             ImageCommand.self, InspectCommand.self, SendCommand.self, MethodCommand.self, SlotCommand.self,
-            BatchCommand.self, ServeCommand.self,
+            BatchCommand.self, ServeCommand.self, ThinkCommand.self, DoctorCommand.self, ModelsCommand.self,
+            MemoryCommand.self,
         ]
     )
 }

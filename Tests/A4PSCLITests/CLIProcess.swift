@@ -16,11 +16,26 @@ enum CLIProcess {
         let stderr: String
     }
 
-    /// Runs `a4ps ARGS` to completion in `directory`.
-    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil) throws -> Output {
+    /// Runs `a4ps ARGS` to completion in `directory`, waiting on a thread of its own so that no
+    /// async worker is blocked (in-process servers of the same test need them).
+    static func run(_ arguments: [String], in directory: URL, stdin: String? = nil,
+                    environment: [String: String] = [:]) async throws -> Output {
+        try await offload { try runBlocking(arguments, in: directory, stdin: stdin, environment: environment) }
+    }
+
+    /// Runs blocking work on a new thread and awaits its result.
+    static func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+        try await withCheckedThrowingContinuation { continuation in
+            Thread { continuation.resume(with: Result { try work() }) }.start()
+        }
+    }
+
+    private static func runBlocking(_ arguments: [String], in directory: URL, stdin: String?,
+                                    environment: [String: String]) throws -> Output {
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments
+        process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }
         process.currentDirectoryURL = directory
         let out = Pipe(), err = Pipe(), input = Pipe()
         process.standardOutput = out
@@ -29,9 +44,13 @@ enum CLIProcess {
         try process.run()
         if let stdin { try input.fileHandleForWriting.write(contentsOf: Data(stdin.utf8)) }
         try input.fileHandleForWriting.close()
+        let stderrBox = Mutex<Data>(Data())
+        let stderrReader = Thread { stderrBox.withLock { $0 = err.fileHandleForReading.readDataToEndOfFile() } }
+        stderrReader.start()
         let stdoutData = out.fileHandleForReading.readDataToEndOfFile()
-        let stderrData = err.fileHandleForReading.readDataToEndOfFile()
         process.waitUntilExit()
+        while stderrReader.isExecuting || !stderrReader.isFinished { Thread.sleep(forTimeInterval: 0.005) }
+        let stderrData = stderrBox.withLock { $0 }
         return Output(status: process.terminationStatus,
                       stdout: String(decoding: stdoutData, as: UTF8.self),
                       stderr: String(decoding: stderrData, as: UTF8.self))

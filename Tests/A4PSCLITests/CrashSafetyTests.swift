@@ -18,7 +18,8 @@ import Testing
         var totalAcknowledged = 0
         let rounds = 24
         for round in 0..<rounds {
-            let acknowledged = try runAndKill(path: path, round: round, afterMilliseconds: Int.random(in: 80...450))
+            let delay = Int.random(in: 80...450)
+            let acknowledged = try await CLIProcess.offload { try runAndKill(path: path, round: round, afterMilliseconds: delay) }
             totalAcknowledged += acknowledged.count
             try await verify(path: path, acknowledged: acknowledged, round: round)
         }

@@ -14,9 +14,12 @@ public struct HostPrimitive: Sendable {
     }
 }
 
-/// Where a primitive was called from: the receiver and selector of the running method.
+/// Where a primitive was called from: the receiver (as it was when the send began) and the
+/// selector of the running method.
 public struct SendContext: Sendable, Hashable {
     public let receiver: String
     public let selector: String
     public let depth: Int
+    /// The receiver's value when its method started (codex, slots, ...).
+    public let proto: Proto
 }

@@ -89,21 +89,22 @@ actor Interpreter {
         let protos = memory.snapshot()
         guard protos[receiver] != nil else { throw ImageError.noSuchProto(receiver) }
         if let (owner, method) = ObjectMemory.lookup(selector, from: receiver, in: protos) {
-            return try await execute(method, owner: owner, receiver: receiver, selector: selector, args: args,
+            return try await execute(method, owner: owner, receiver: protos[receiver]!, selector: selector, args: args,
                                      transaction: transaction, depth: depth, limits: limits)
         }
         events.publish(.notUnderstood(proto: receiver, selector: selector))
         let message: JSONValue = ["selector": .string(selector), "args": args]
         if selector != "doesNotUnderstand",
            let (owner, handler) = ObjectMemory.lookup("doesNotUnderstand", from: receiver, in: protos) {
-            return try await execute(handler, owner: owner, receiver: receiver, selector: "doesNotUnderstand",
+            return try await execute(handler, owner: owner, receiver: protos[receiver]!, selector: "doesNotUnderstand",
                                      args: message, transaction: transaction, depth: depth, limits: limits)
         }
         return ["status": "not understood", "receiver": .string(receiver), "selector": .string(selector), "args": args]
     }
 
-    private func execute(_ method: MethodSource, owner: String, receiver: String, selector: String, args: JSONValue,
+    private func execute(_ method: MethodSource, owner: String, receiver proto: Proto, selector: String, args: JSONValue,
                          transaction: SendTransaction, depth: Int, limits: RunLimits) async throws(ImageError) -> JSONValue {
+        let receiver = proto.name
         let L = vm.state
         let functionRef = try vm.compiledMethod(method.source, name: "\(owner)>>\(method.selector)")
         let co = a4_new_run_thread(vm.raw)!
@@ -147,7 +148,7 @@ actor Interpreter {
                 runs[token]?.pending = nil
                 lua_settop(co, 0)
                 let outcome = await perform(request, transaction: transaction,
-                                            context: SendContext(receiver: receiver, selector: selector, depth: depth),
+                                            context: SendContext(receiver: receiver, selector: selector, depth: depth, proto: proto),
                                             limits: limits)
                 switch outcome {
                 case .success(let value):

@@ -16,8 +16,10 @@ struct BatchCommand: AsyncParsableCommand {
     @OptionGroup var options: ImageOptions
 
     func run() async throws {
-        let image = try await options.open()
-        defer { image.close() }
+        try await options.withRuntime { runtime in try await run(on: runtime.image) }
+    }
+
+    private func run(on image: Image) async throws {
         for await line in StandardInputLines.stream() where !line.trimmingCharacters(in: .whitespaces).isEmpty {
             var result: [String: JSONValue]
             let command = try? JSONValue(parsing: line)

@@ -1,5 +1,7 @@
+import A4PS
 import ArgumentParser
 import Foundation
+import Inference
 import LivingImage
 import Logging
 
@@ -8,8 +10,38 @@ struct ImageOptions: ParsableArguments {
     @Option(name: .long, help: "The image file (default: $A4PS_IMAGE, else ./a4ps.image). Created from genesis when missing.")
     var image: String?
 
+    @Option(name: .long, help: "The configuration file (default: $A4PS_CONFIG, else ./config.toml; missing = documented defaults).")
+    var config: String?
+
     @Flag(name: .long, help: "Log what happens (info level) to standard error.")
     var verbose = false
+
+    var configPath: String {
+        config ?? ProcessInfo.processInfo.environment["A4PS_CONFIG"] ?? "config.toml"
+    }
+
+    func loadConfig() throws -> A4PSConfig {
+        try A4PSConfig.load(path: configPath)
+    }
+
+    var logger: Logger {
+        var logger = Logger(label: "a4ps")
+        logger.logLevel = verbose ? .info : .warning
+        return logger
+    }
+
+    /// Runs `body` with the whole system open (image, models, scrapbook), then shuts it down.
+    func withRuntime<T>(create: Bool = true, _ body: (Runtime) async throws -> T) async throws -> T {
+        let runtime = try await Runtime.open(imagePath: imagePath, config: loadConfig(), create: create, logger: logger)
+        do {
+            let result = try await body(runtime)
+            await runtime.shutdown()
+            return result
+        } catch {
+            await runtime.shutdown()
+            throw error
+        }
+    }
 
     var imagePath: String {
         image ?? ProcessInfo.processInfo.environment["A4PS_IMAGE"] ?? "a4ps.image"
@@ -17,9 +49,7 @@ struct ImageOptions: ParsableArguments {
 
     /// Opens the image, creating it from genesis the first time.
     func open(create: Bool = true) async throws -> Image {
-        var logger = Logger(label: "a4ps")
-        logger.logLevel = verbose ? .info : .warning
-        return try await Image.open(at: imagePath, create: create, logger: logger)
+        try await Image.open(at: imagePath, create: create, logger: logger)
     }
 }
 

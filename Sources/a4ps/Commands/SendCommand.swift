@@ -17,13 +17,13 @@ struct SendCommand: AsyncParsableCommand {
 
     func run() async throws {
         let arguments = try args.map { try parseJSONArgument($0, what: "ARGS") } ?? .null
-        let image = try await options.open()
-        defer { image.close() }
         var limits = RunLimits.standard
         limits.wallClockSeconds = timeout
         limits.instructions = instructions
         limits.memoryBytes = memoryMB << 20
-        let answer = try await image.send(proto, selector, arguments, author: .architect, limits: limits)
+        let answer = try await options.withRuntime { runtime in
+            try await runtime.image.send(proto, selector, arguments, author: .architect, limits: limits)
+        }
         emitLine(answer.prettyText)
     }
 }

@@ -14,13 +14,12 @@ struct ServeCommand: AsyncParsableCommand {
     @Option(help: "Port (0 picks a free one).") var port = 8350
 
     func run() async throws {
-        let image = try await options.open()
-        defer { image.close() }
-        var logger = Logger(label: "a4ps.server")
-        logger.logLevel = options.verbose ? .info : .warning
         let path = options.imagePath
-        try await ImageServer(image: image, logger: logger).run(host: host, port: port) { bound in
-            emitLine("a4ps serving \(path) on http://\(host):\(bound)  (Ctrl-C to stop)")
+        let (host, port, logger) = (host, port, options.logger)
+        try await options.withRuntime { runtime in
+            try await ImageServer(image: runtime.image, logger: logger).run(host: host, port: port) { bound in
+                emitLine("a4ps serving \(path) on http://\(host):\(bound)  (Ctrl-C to stop)")
+            }
         }
     }
 }

@@ -1,0 +1,40 @@
+import Foundation
+import LivingImage
+import Scrapbook
+
+/// `memory.search(query, opts)` and `memory.add(text, opts)` for Lua methods: the scrapbook.
+///
+/// `opts` of search: `mode` (`text` | `vector` | `hybrid`, default hybrid), `limit` (default 5),
+/// `sources`, `personas` (lists). `opts` of add: `source` (default `self_reflection`), `run`.
+/// Hits come back as `{id, text, source, persona, run, at, score}`.
+enum MemoryPrimitives {
+    static func all(scrapbook: ScrapbookSlot) -> [HostPrimitive] {
+        [
+            HostPrimitive(name: "memory.search") { arguments, _ in
+                guard let query = arguments.first?.stringValue else { throw PrimitiveError("memory.search(query, opts) needs a query string") }
+                let options = arguments.count > 1 ? arguments[1] : .null
+                let mode = SearchMode(rawValue: options["mode"]?.stringValue ?? "hybrid") ?? .hybrid
+                let filter = MemoryFilter(
+                    sources: options["sources"]?.arrayValue.map { Set($0.compactMap(\.stringValue).map(MemorySource.init(rawValue:))) },
+                    personas: options["personas"]?.arrayValue.map { Set($0.compactMap(\.stringValue)) })
+                let limit = max(1, min(100, options["limit"]?.intValue ?? 5))
+                let hits = try await scrapbook.get().search(query, mode: mode, filter: filter, limit: limit)
+                return .array(hits.map { hit in
+                    [
+                        "id": .integer(hit.memory.id.rawValue), "text": .string(hit.memory.text), "source": .string(hit.memory.source.rawValue),
+                        "persona": hit.memory.persona.map { .string($0) } ?? .null, "run": hit.memory.runID.map { .string($0) } ?? .null,
+                        "at": .string(ISO8601DateFormatter().string(from: hit.memory.createdAt)), "score": .number(hit.score),
+                    ]
+                })
+            },
+            HostPrimitive(name: "memory.add") { arguments, context in
+                guard let text = arguments.first?.stringValue else { throw PrimitiveError("memory.add(text, opts) needs a text string") }
+                let options = arguments.count > 1 ? arguments[1] : .null
+                let memory = try await scrapbook.get().add(
+                    text, source: MemorySource(rawValue: options["source"]?.stringValue ?? "self_reflection"),
+                    persona: context.receiver, runID: options["run"]?.stringValue)
+                return .integer(memory.id.rawValue)
+            },
+        ]
+    }
+}

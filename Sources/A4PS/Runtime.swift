@@ -1,0 +1,67 @@
+import AsyncHTTPClient
+import Foundation
+import GRDB
+import Inference
+import LivingImage
+import Logging
+import Scrapbook
+
+/// A running a4ps: the image, the model layer and the scrapbook, wired together so that Lua
+/// methods can `think`, `embed` and use `memory.search` / `memory.add`.
+///
+/// Open one per process with ``open(imagePath:configPath:create:logger:)``; call ``shutdown()`` when done.
+public final class Runtime: Sendable {
+    public let config: A4PSConfig
+    public let image: Image
+    public let models: ModelManager
+    public let scrapbook: Scrapbook
+    private let httpClient: HTTPClient
+
+    private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, httpClient: HTTPClient) {
+        self.config = config
+        self.image = image
+        self.models = models
+        self.scrapbook = scrapbook
+        self.httpClient = httpClient
+    }
+
+    /// Opens (creating from genesis when `create` is set) the image, reads `config.toml`
+    /// (defaults when missing) and puts the scrapbook's tables in the image file.
+    public static func open(imagePath: String, config: A4PSConfig, create: Bool = true, limits: RunLimits = .standard,
+                            logger: Logger? = nil) async throws -> Runtime {
+        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: config.inference.connectTimeoutSeconds)
+        do {
+            let models = try ModelManager(config: config, httpClient: client)
+            let embedder = ModelEmbedder(models: models, modelName: config.models.embedding)
+            let scrapbookSlot = ScrapbookSlot()
+            let image = try await Image.open(
+                at: imagePath, create: create,
+                primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot),
+                limits: limits, logger: logger)
+            do {
+                try await image.database.read { try Scrapbook.checkCompatibility($0) }
+                var migrator = DatabaseMigrator()
+                Scrapbook.registerMigrations(in: &migrator)
+                try migrator.migrate(image.database)
+                var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
+                if logger == nil { scrapbookLogger.logLevel = .warning }
+                let scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
+                scrapbookSlot.set(scrapbook)
+                return Runtime(config: config, image: image, models: models, scrapbook: scrapbook, httpClient: client)
+            } catch {
+                image.close()
+                throw error
+            }
+        } catch {
+            try? await client.shutdown()
+            throw error
+        }
+    }
+
+    /// Closes the image and the HTTP client.
+    public func shutdown() async {
+        models.finishEvents()
+        image.close()
+        try? await httpClient.shutdown()
+    }
+}

@@ -1,0 +1,80 @@
+import Foundation
+import LivingImage
+import ScriptedModelServer
+import Testing
+
+/// `a4ps think`, `doctor`, `models pull` and `memory`, as real processes talking HTTP to a
+/// scripted model server on loopback.
+@Suite struct ModelCommandsTests {
+    func withServer(_ script: Script = Script(), _ body: (URL, [String: String]) async throws -> Void) async throws {
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a4ps-cli-models-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let server = ScriptedModelServer(script: script)
+        let url = try await server.start()
+        do {
+            try await body(dir, ["OLLAMA_HOST": url, "A4PS_CONFIG": dir.appendingPathComponent("none.toml").path])
+        } catch {
+            await server.stop()
+            throw error
+        }
+        await server.stop()
+    }
+
+    @Test func thinkStreamsThePersonasAnswer() async throws {
+        let script = Script(rules: [.init(model: "gemma2:9b-instruct", contains: "purpose", reply: "To serve the Architect, concisely.")])
+        try await withServer(script) { dir, env in
+            let result = try await CLIProcess.run(["think", "ALFRED", "What is your purpose?"], in: dir, environment: env)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("To serve the Architect, concisely."))
+            #expect(result.stderr.contains("gemma2:9b-instruct"))
+        }
+    }
+
+    @Test func doctorSaysAllIsWellOrWhatToDo() async throws {
+        try await withServer { dir, env in
+            let healthy = try await CLIProcess.run(["doctor"], in: dir, environment: env)
+            #expect(healthy.status == 0, "\(healthy.stdout)")
+            #expect(healthy.stdout.contains("0.0.0-a4ps-scripted"))
+            #expect(healthy.stdout.contains("phi3:mini-4k-instruct"))
+            let down = try await CLIProcess.run(["doctor"], in: dir, environment: ["OLLAMA_HOST": "127.0.0.1:1", "A4PS_CONFIG": env["A4PS_CONFIG"]!])
+            #expect(down.status == 1)
+            #expect(down.stdout.contains("ollama serve"))
+        }
+    }
+
+    @Test func modelsPullShowsProgressPerModel() async throws {
+        var models = Script.personaModels
+        models[0].pulled = false
+        try await withServer(Script(models: models)) { dir, env in
+            let result = try await CLIProcess.run(["models", "pull"], in: dir, environment: env)
+            #expect(result.status == 0, "\(result.stderr)")
+            #expect(result.stdout.contains("100%"))
+            #expect(result.stdout.contains("\(models[0].name)"))
+            #expect(result.stdout.components(separatedBy: ": ready").count - 1 == 5)
+        }
+    }
+
+    @Test func memoryAddIngestSearchStats() async throws {
+        try await withServer { dir, env in
+            func a4ps(_ args: String...) async throws -> String {
+                let r = try await CLIProcess.run(args, in: dir, environment: env)
+                #expect(r.status == 0, "a4ps \(args.joined(separator: " ")): \(r.stderr)")
+                return r.stdout
+            }
+            #expect(try await a4ps("memory", "add", "The Architect drinks green tea at dawn.", "--persona", "ALFRED").contains("remembered #1"))
+            let doc = dir.appendingPathComponent("notes.txt")
+            try "Lua tables start at one.\n\nSQLite keeps the whole image in one file, with a change log.\n".write(to: doc, atomically: true, encoding: .utf8)
+            #expect(try await a4ps("memory", "ingest", doc.path).contains("added"))
+            let hits = try JSONValue(parsing: try await a4ps("memory", "search", "green tea", "--mode", "text", "--json"))
+            #expect(hits.arrayValue?.first?["text"] == "The Architect drinks green tea at dawn.")
+            let stats = try await a4ps("memory", "stats")
+            #expect(stats.contains("nomic-embed-text"))
+            #expect(try await a4ps("memory", "reindex").contains("index:"))
+            let bad = dir.appendingPathComponent("bad.txt")
+            try Data([0xFF, 0xFE, 0x00, 0x41]).write(to: bad)
+            let refused = try await CLIProcess.run(["memory", "ingest", bad.path], in: dir, environment: env)
+            #expect(refused.status != 0)
+        }
+    }
+}
