@@ -25,8 +25,8 @@ public final class Runtime: Sendable {
         self.httpClient = httpClient
     }
 
-    /// Opens (creating from genesis when `create` is set) the image, reads `config.toml`
-    /// (defaults when missing) and puts the scrapbook's tables in the image file.
+    /// Opens (creating from genesis when `create` is set) the image and the scrapbook — in the
+    /// image file, or in `[memory] db_path` when config.toml names one.
     public static func open(imagePath: String, config: A4PSConfig, create: Bool = true, limits: RunLimits = .standard,
                             logger: Logger? = nil) async throws -> Runtime {
         let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: config.inference.connectTimeoutSeconds)
@@ -39,13 +39,18 @@ public final class Runtime: Sendable {
                 primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot),
                 limits: limits, logger: logger)
             do {
-                try await image.database.read { try Scrapbook.checkCompatibility($0) }
-                var migrator = DatabaseMigrator()
-                Scrapbook.registerMigrations(in: &migrator)
-                try migrator.migrate(image.database)
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
                 if logger == nil { scrapbookLogger.logLevel = .warning }
-                let scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
+                let scrapbook: Scrapbook
+                if let separate = config.memory.dbPath {
+                    scrapbook = try Scrapbook.open(path: separate, embedder: embedder, logger: scrapbookLogger)
+                } else {
+                    try await image.database.read { try Scrapbook.checkCompatibility($0) }
+                    var migrator = DatabaseMigrator()
+                    Scrapbook.registerMigrations(in: &migrator)
+                    try migrator.migrate(image.database)
+                    scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
+                }
                 scrapbookSlot.set(scrapbook)
                 return Runtime(config: config, image: image, models: models, scrapbook: scrapbook, httpClient: client)
             } catch {

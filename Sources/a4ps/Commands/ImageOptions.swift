@@ -7,7 +7,7 @@ import Logging
 
 /// Options every command that opens the image shares.
 struct ImageOptions: ParsableArguments {
-    @Option(name: .long, help: "The image file (default: $A4PS_IMAGE, else ./a4ps.image). Created from genesis when missing.")
+    @Option(name: .long, help: "The image file (default: $A4PS_IMAGE, else [system] image_path of config.toml, else ./a4ps.image). Created from genesis when missing.")
     var image: String?
 
     @Option(name: .long, help: "The configuration file (default: $A4PS_CONFIG, else ./config.toml; missing = documented defaults).")
@@ -44,7 +44,8 @@ struct ImageOptions: ParsableArguments {
     }
 
     var imagePath: String {
-        image ?? ProcessInfo.processInfo.environment["A4PS_IMAGE"] ?? "a4ps.image"
+        // A malformed config.toml is reported by the commands that need it, not here.
+        image ?? ProcessInfo.processInfo.environment["A4PS_IMAGE"] ?? (try? loadConfig())?.system.imagePath ?? "a4ps.image"
     }
 
     /// Opens the image, creating it from genesis the first time.
