@@ -22,6 +22,7 @@ let package = Package(
         .package(url: "https://github.com/swift-server/async-http-client", from: "1.37.0"),
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
+        .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
     ],
     targets: [
         // Lua 5.4 from Debian (liblua5.4-dev), and the C shim Swift needs around it.
@@ -54,6 +55,7 @@ let package = Package(
             name: "Inference",
             dependencies: [
                 "JSON",
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
@@ -67,6 +69,7 @@ let package = Package(
         .target(
             name: "ScriptedModelServer",
             dependencies: [
+                .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "Logging", package: "swift-log"),
             ]
@@ -152,7 +155,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "ScriptedModelServer"]
+            dependencies: ["Inference", "ScriptedModelServer", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ScrapbookTests",

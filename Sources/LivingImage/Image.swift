@@ -123,14 +123,7 @@ public final class Image: Sendable {
     public func slot(_ slot: String, of protoName: String) throws(ImageError) -> JSONValue? {
         let protos = memory.snapshot()
         guard protos[protoName] != nil else { throw ImageError.noSuchProto(protoName) }
-        var next: String? = protoName
-        var hops = 0
-        while let name = next, let proto = protos[name], hops < ObjectMemory.maxParentChain {
-            if let value = proto.slots[slot] { return value }
-            next = proto.parent
-            hops += 1
-        }
-        return nil
+        return ObjectMemory.inheritedSlot(slot, of: protoName, in: protos)
     }
 
     private func modify(_ protoName: String, author: ChangeAuthor, reason: String,

@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Hummingbird
 
@@ -215,7 +216,7 @@ struct OllamaRoutes: Sendable {
 
     func blobPost(_ request: Request, digest: String) async throws -> Response {
         let buffer = try await request.body.collect(upTo: 1 << 30)
-        let actual = "sha256:" + SHA256Digest.hex(of: buffer.readableBytesView)
+        let actual = "sha256:" + SHA256.hash(data: Array(buffer.readableBytesView)).map { String(format: "%02x", $0) }.joined()
         guard actual == digest else {
             return WireFormat.ollamaError(.badRequest, "digest mismatch, expected \"\(digest)\", got \"\(actual)\"")
         }

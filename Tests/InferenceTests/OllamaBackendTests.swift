@@ -1,3 +1,4 @@
+import Crypto
 import Foundation
 import Inference
 import ScriptedModelServer
@@ -119,7 +120,7 @@ struct OllamaBackendTests {
             defer { try? FileManager.default.removeItem(atPath: adapter) }
             try await backend.registerAdapter(name: "brick:v2", base: phi, adapterFile: adapter, system: "You are BRICK.")
             let requests = await server.requests()
-            let digest = "sha256:" + SHA256Digest.hex(of: Array("GGUF fake adapter bytes".utf8))
+            let digest = "sha256:" + SHA256.hash(data: Array("GGUF fake adapter bytes".utf8)).map { String(format: "%02x", $0) }.joined()
             #expect(requests.contains { $0.method == "HEAD" && $0.path == "/api/blobs/\(digest)" })
             #expect(requests.contains { $0.method == "POST" && $0.path == "/api/blobs/\(digest)" })
             let create = try jsonBody(#require(requests.last { $0.path == "/api/create" }))

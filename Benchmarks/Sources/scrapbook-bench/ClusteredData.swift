@@ -1,3 +1,4 @@
+import Scrapbook
 import Foundation
 
 /// Deterministic synthetic embeddings: unit vectors around cluster centers, which themselves group
@@ -13,11 +14,11 @@ struct ClusteredData {
 
     init(count: Int, queryCount: Int, dimension: Int, clusters: Int, spread: Float, seed: UInt64) {
         self.dimension = dimension
-        var random = SplitMix64(seed: seed)
+        var random = SeededGenerator(seed: seed)
         let superCount = max(4, clusters / 10)
-        let supers = (0..<superCount).map { _ in Self.unit((0..<dimension).map { _ in random.gaussian() }) }
+        let supers = (0..<superCount).map { _ in Self.unit((0..<dimension).map { _ in random.nextGaussian() }) }
         let centers = (0..<clusters).map { c -> [Float] in
-            let direction = Self.unit((0..<dimension).map { _ in random.gaussian() })
+            let direction = Self.unit((0..<dimension).map { _ in random.nextGaussian() })
             return Self.unit(zip(supers[c % superCount], direction).map { $0 + $1 })
         }
         // Uneven cluster sizes, as real memories are.
@@ -40,7 +41,7 @@ struct ClusteredData {
         }
         let sigma = spread / Float(dimension).squareRoot()
         func sample(_ center: [Float]) -> [Float] {
-            Self.unit(center.map { $0 + sigma * random.gaussian() })
+            Self.unit(center.map { $0 + sigma * random.nextGaussian() })
         }
         vectors = []
         vectors.reserveCapacity(count * dimension)
@@ -59,22 +60,3 @@ struct ClusteredData {
     }
 }
 
-/// SplitMix64, with Gaussian samples by Box–Muller.
-struct SplitMix64: RandomNumberGenerator {
-    private var state: UInt64
-    init(seed: UInt64) { state = seed }
-
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-
-    mutating func gaussian() -> Float {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))
-    }
-}

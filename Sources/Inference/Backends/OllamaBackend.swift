@@ -1,3 +1,4 @@
+import Crypto
 import AsyncHTTPClient
 import Foundation
 
@@ -203,7 +204,7 @@ public struct OllamaBackend: ModelBackend {
     /// Uploads bytes as a blob unless the server has it already; returns its digest `sha256:<hex>`.
     @discardableResult
     public func pushBlob(_ bytes: [UInt8]) async throws -> String {
-        let digest = "sha256:" + SHA256Digest.hex(of: bytes)
+        let digest = "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
         if try await blobExists(digest: digest) { return digest }
         _ = try await transport.data(.POST, "/api/blobs/\(digest)", body: bytes, model: nil, contentType: "application/octet-stream")
         return digest

@@ -282,15 +282,7 @@ actor Interpreter {
 
     private func slotValue(_ proto: String, _ slot: String, transaction: SendTransaction) -> JSONValue {
         if let staged = transaction.staged(proto, slot) { return staged ?? .null }
-        let protos = memory.snapshot()
-        var name: String? = proto
-        var hops = 0
-        while let current = name, let p = protos[current], hops < ObjectMemory.maxParentChain {
-            if let value = p.slots[slot] { return value }
-            name = p.parent
-            hops += 1
-        }
-        return .null
+        return ObjectMemory.inheritedSlot(slot, of: proto, in: memory.snapshot()) ?? .null
     }
 
     private func succeed(_ L: OpaquePointer, _ value: JSONValue) -> Int32 {

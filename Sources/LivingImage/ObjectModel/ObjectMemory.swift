@@ -216,6 +216,18 @@ public actor ObjectMemory {
         }
     }
 
+    /// The value of `slot` for `receiver`: its own, else the nearest ancestor's; nil when none has it.
+    static func inheritedSlot(_ slot: String, of receiver: String, in protos: ProtoTable) -> JSONValue? {
+        var name: String? = receiver
+        var hops = 0
+        while let current = name, let proto = protos[current], hops < maxParentChain {
+            if let value = proto.slots[slot] { return value }
+            name = proto.parent
+            hops += 1
+        }
+        return nil
+    }
+
     /// Finds the method answering `selector` for `receiver`, along its parent chain.
     static func lookup(_ selector: String, from receiver: String, in protos: ProtoTable) -> (owner: String, method: MethodSource)? {
         var name: String? = receiver

@@ -1,14 +1,15 @@
 import Foundation
 
-/// A SplitMix64 random number generator: deterministic from its seed, so training is reproducible.
-struct SeededGenerator: RandomNumberGenerator, Sendable {
+/// A SplitMix64 random number generator: deterministic from its seed, so training (and the
+/// synthetic data of tests and benchmarks) is reproducible.
+public struct SeededGenerator: RandomNumberGenerator, Sendable {
     private var state: UInt64
 
-    init(seed: UInt64) {
+    public init(seed: UInt64) {
         state = seed
     }
 
-    mutating func next() -> UInt64 {
+    public mutating func next() -> UInt64 {
         state &+= 0x9E37_79B9_7F4A_7C15
         var z = state
         z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
@@ -17,7 +18,7 @@ struct SeededGenerator: RandomNumberGenerator, Sendable {
     }
 
     /// A standard normal sample (Box–Muller).
-    mutating func nextGaussian() -> Float {
+    public mutating func nextGaussian() -> Float {
         let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
         let u2 = Double.random(in: 0..<1, using: &self)
         return Float((-2 * log(u1)).squareRoot() * cos(2 * .pi * u2))

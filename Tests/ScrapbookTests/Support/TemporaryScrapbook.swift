@@ -62,11 +62,11 @@ func expectScrapbookError<T>(
 
 /// Deterministic clustered unit vectors: `clusters` random centers, points spread around them.
 func clusteredVectors(count: Int, dimension: Int, clusters: Int, spread: Float, seed: UInt64) -> [[Float]] {
-    var random = TestRandom(seed: seed)
-    let centers = (0..<clusters).map { _ in (0..<dimension).map { _ in random.gaussian() } }
+    var random = SeededGenerator(seed: seed)
+    let centers = (0..<clusters).map { _ in (0..<dimension).map { _ in random.nextGaussian() } }
     return (0..<count).map { i in
         let center = centers[i % clusters]
-        return normalize(center.map { $0 + spread * random.gaussian() })
+        return normalize(center.map { $0 + spread * random.nextGaussian() })
     }
 }
 
@@ -87,19 +87,3 @@ func bruteForceTop(_ query: [Float], in vectors: [[Float]], ids: [MemoryID], k: 
     return zip(ids, vectors).map { ($0, cosine(q, $1)) }.sorted { $0.1 > $1.1 }.prefix(k).map(\.0)
 }
 
-struct TestRandom: RandomNumberGenerator {
-    var state: UInt64
-    init(seed: UInt64) { state = seed }
-    mutating func next() -> UInt64 {
-        state &+= 0x9E37_79B9_7F4A_7C15
-        var z = state
-        z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
-        z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
-        return z ^ (z >> 31)
-    }
-    mutating func gaussian() -> Float {
-        let u1 = Double.random(in: Double.ulpOfOne..<1, using: &self)
-        let u2 = Double.random(in: 0..<1, using: &self)
-        return Float((-2 * Foundation.log(u1)).squareRoot() * Foundation.cos(2 * .pi * u2))
-    }
-}
