@@ -15,13 +15,17 @@ public final class Runtime: Sendable {
     public let image: Image
     public let models: ModelManager
     public let scrapbook: Scrapbook
+    /// Deliberation runs over graphs kept in the image.
+    public let runner: GraphRunner
     private let httpClient: HTTPClient
 
-    private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, httpClient: HTTPClient) {
+    private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
+                 httpClient: HTTPClient) {
         self.config = config
         self.image = image
         self.models = models
         self.scrapbook = scrapbook
+        self.runner = runner
         self.httpClient = httpClient
     }
 
@@ -36,7 +40,7 @@ public final class Runtime: Sendable {
             let scrapbookSlot = ScrapbookSlot()
             let image = try await Image.open(
                 at: imagePath, create: create,
-                primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot),
+                primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot) + [RunContext.primitive],
                 limits: limits, logger: logger)
             do {
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
@@ -52,7 +56,8 @@ public final class Runtime: Sendable {
                     scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
                 }
                 scrapbookSlot.set(scrapbook)
-                return Runtime(config: config, image: image, models: models, scrapbook: scrapbook, httpClient: client)
+                return Runtime(config: config, image: image, models: models, scrapbook: scrapbook,
+                               runner: try GraphRunner(image: image), httpClient: client)
             } catch {
                 image.close()
                 throw error

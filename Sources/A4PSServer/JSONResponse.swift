@@ -24,7 +24,7 @@ enum JSONResponse {
         case .noSuchProto, .noSuchMethod, .fileMissing: .notFound
         case .conflict, .protoExists, .fileExists: .conflict
         case .invalidName, .invalidValue, .compileFailed, .rollback: .badRequest
-        case .methodFailed, .killed, .outOfMemory, .sendDepthExceeded: .unprocessableContent
+        case .methodFailed, .killed, .outOfMemory, .sendDepthExceeded, .interrupted: .unprocessableContent
         case .notAnImage, .corruptImage, .newerSchema, .storage, .genesis: .internalServerError
         }
         return Self.error(status, error.description, code: error.code.rawValue, traceback: error.traceback)

@@ -24,6 +24,10 @@ extension ImageEvent {
             ["event": "emitted", "proto": .string(proto), "name": .string(name), "payload": payload]
         case .logged(let proto, let selector, let message):
             ["event": "logged", "proto": .string(proto), "selector": .string(selector), "message": .string(message)]
+        case .runStepped(let run, let step, let node, let next):
+            ["event": "runStepped", "run": .string(run), "step": .int(step), "node": .string(node), "next": .string(next)]
+        case .runStopped(let run, let status, let detail):
+            ["event": "runStopped", "run": .string(run), "status": .string(status), "detail": detail]
         }
     }
 }

@@ -16,4 +16,8 @@ public enum ImageEvent: Sendable, Hashable {
     case emitted(proto: String, name: String, payload: JSONValue)
     /// A method called `log(...)`.
     case logged(proto: String, selector: String, message: String)
+    /// A deliberation run checkpointed the update of `node` as step `step`; `next` runs next.
+    case runStepped(run: String, step: Int, node: String, next: String)
+    /// A deliberation run stopped: `done`, `paused` (for a human, with the question), or `failed`.
+    case runStopped(run: String, status: String, detail: JSONValue)
 }

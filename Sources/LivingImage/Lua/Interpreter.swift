@@ -74,7 +74,9 @@ actor Interpreter {
             return answer
         } catch {
             if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
-            events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
+            if error.code != .interrupted {
+                events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
+            }
             logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
             throw error
         }
@@ -154,7 +156,7 @@ actor Interpreter {
                 case .success(let value):
                     lua_pushboolean(co, 1)
                     LuaStack.push(value, on: co, topLevel: true)
-                case .failure(let error) where error.code == .killed || error.code == .sendDepthExceeded:
+                case .failure(let error) where error.code.endsTheWholeSend:
                     throw error
                 case .failure(let error):
                     lua_pushboolean(co, 0)

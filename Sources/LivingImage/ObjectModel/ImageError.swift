@@ -7,6 +7,8 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case invalidName, invalidValue, noSuchProto, noSuchMethod, protoExists
         case conflict
         case compileFailed, methodFailed, killed, outOfMemory, sendDepthExceeded
+        /// A primitive paused the send for a human (`interrupt`); it ends the whole send, uncatchable.
+        case interrupted
         case notAnImage, corruptImage, newerSchema, fileExists, fileMissing, storage
         case genesis, rollback
     }
@@ -35,5 +37,12 @@ extension ImageError {
     static func conflict(_ name: String, expected: Int64, actual: Int64) -> ImageError {
         ImageError(.conflict, "'\(name)' changed while you worked on a clone (expected version \(expected), "
             + "it is now \(actual)): nothing was changed; clone it again and retry")
+    }
+}
+
+extension ImageError.Code {
+    /// Failures a method may not catch with `pcall`: they end the top-level send at once.
+    public var endsTheWholeSend: Bool {
+        self == .killed || self == .sendDepthExceeded || self == .interrupted
     }
 }

@@ -1,0 +1,161 @@
+import Foundation
+import LivingImage
+
+/// Runs deliberation graphs: each node is a message send whose answer updates the run's state;
+/// a checkpoint is committed after every node, so a run survives a crash (`resume` goes on from
+/// the last checkpoint without redoing finished nodes), pauses for a human (`interrupt`), and can
+/// be forked from any past checkpoint.
+///
+/// The graph is read from the image before every step, so a change to it (or to any node's
+/// method) takes effect at the next node.
+public actor GraphRunner {
+    private let image: Image
+    private let store: RunStore
+    private var active: Set<String> = []
+
+    init(image: Image) throws {
+        self.image = image
+        store = try RunStore(database: image.database)
+    }
+
+    /// Starts a run of the graph in slot `graph` (`PROTO.slot`) on `state`, and drives it until
+    /// it finishes, pauses or fails.
+    public func start(graph: String, state: JSONValue) async throws -> RunRecord {
+        let definition = try await loadGraph(graph)
+        guard state.objectValue != nil else { throw GraphError.invalidGraph("a run's initial state must be an object") }
+        let now = Date()
+        let run = RunRecord(id: Self.newRunID(), graph: graph, status: .running, step: 0, next: definition.entry, interrupt: nil,
+                            answers: [], error: nil, forkedFrom: nil, createdAt: now, updatedAt: now)
+        try store.create(run, initial: Checkpoint(run: run.id, step: 0, node: nil, next: definition.entry, state: state, at: now))
+        return try await drive(run, input: nil)
+    }
+
+    /// Continues a run from its last checkpoint — after a crash, a failure, or (with the human's
+    /// `input`) a pause.
+    public func resume(_ id: String, input: JSONValue? = nil) async throws -> RunRecord {
+        guard let run = try store.run(id) else { throw GraphError(description: "there is no run \(id) (see `a4ps runs list`)") }
+        guard run.status != .done else { return run }
+        if run.status == .paused && input == nil {
+            throw GraphError(description: "run \(id) is waiting for a human: resume it with --input JSON (it asked: \(run.interrupt?.jsonText ?? "null"))")
+        }
+        return try await drive(run, input: input)
+    }
+
+    /// Starts a new run from checkpoint `step` of run `id` (optionally with another state); the
+    /// original run is left as it is.
+    public func fork(_ id: String, fromStep step: Int, state: JSONValue? = nil) async throws -> RunRecord {
+        guard let original = try store.run(id) else { throw GraphError(description: "there is no run \(id)") }
+        guard let checkpoint = try store.checkpoint(of: id, step: step) else {
+            throw GraphError(description: "run \(id) has no checkpoint \(step) (see `a4ps runs history \(id)`)")
+        }
+        let now = Date()
+        let run = RunRecord(id: Self.newRunID(), graph: original.graph, status: .running, step: 0, next: checkpoint.next,
+                            interrupt: nil, answers: [], error: nil, forkedFrom: "\(id)@\(step)", createdAt: now, updatedAt: now)
+        try store.create(run, initial: Checkpoint(run: run.id, step: 0, node: nil, next: checkpoint.next,
+                                                  state: state ?? checkpoint.state, at: now))
+        return try await drive(run, input: nil)
+    }
+
+    public func runs(limit: Int = 50) throws -> [RunRecord] { try store.runs(limit: limit) }
+
+    public func run(_ id: String) throws -> RunRecord? { try store.run(id) }
+
+    public func history(_ id: String) throws -> [Checkpoint] { try store.checkpoints(of: id) }
+
+    // MARK: Driving
+
+    private func drive(_ start: RunRecord, input firstInput: JSONValue?) async throws -> RunRecord {
+        guard active.insert(start.id).inserted else { throw GraphError(description: "run \(start.id) is already running in this process") }
+        defer { active.remove(start.id) }
+        var run = start
+        if let input = firstInput, run.status == .paused { run.answers.append(input) }
+        guard var checkpoint = try store.checkpoint(of: run.id, step: run.step) else {
+            throw GraphError(description: "run \(run.id) has lost its checkpoint \(run.step)")
+        }
+        while checkpoint.next != GraphDefinition.end {
+            let graph: GraphDefinition
+            do {
+                graph = try await loadGraph(run.graph)
+                guard run.step < graph.maxSteps else {
+                    throw GraphError(description: "run \(run.id) reached max_steps (\(graph.maxSteps)) without finishing")
+                }
+                guard graph.nodes[checkpoint.next] != nil else {
+                    throw GraphError(description: "the graph no longer has the node \"\(checkpoint.next)\" this run is at")
+                }
+            } catch {
+                return try stop(&run, .failed, error: "\(error)")
+            }
+            let name = checkpoint.next
+            let node = graph.nodes[name]!
+            let context = RunContext(run: run.id, answers: run.answers)
+            let next: String
+            let state: JSONValue
+            do {
+                var args = checkpoint.state
+                if case .object(var members) = args { members["_run"] = .string(run.id); args = .object(members) }
+                let update = try await RunContext.$current.withValue(context) {
+                    try await image.send(node.proto, node.selector, args, author: .system)
+                }
+                state = try graph.merged(checkpoint.state, with: update)
+                next = try await nextNode(after: name, in: graph, state: state)
+            } catch let error as ImageError where error.code == .interrupted {
+                run.interrupt = context.interruptPayload ?? .null
+                return try stop(&run, .paused, error: nil)
+            } catch {
+                return try stop(&run, .failed, error: "node \(name) (\(node.proto)>>\(node.selector)): \(error)")
+            }
+            checkpoint = Checkpoint(run: run.id, step: run.step + 1, node: name, next: next, state: state, at: Date())
+            run.step += 1
+            run.next = next
+            run.status = .running
+            run.interrupt = nil
+            run.answers = []
+            run.error = nil
+            run.updatedAt = checkpoint.at
+            try store.advance(run, to: checkpoint)
+            image.events.publish(.runStepped(run: run.id, step: run.step, node: name, next: next))
+        }
+        return try stop(&run, .done, error: nil)
+    }
+
+    private func stop(_ run: inout RunRecord, _ status: RunRecord.Status, error: String?) throws -> RunRecord {
+        run.status = status
+        run.error = error
+        run.updatedAt = Date()
+        try store.update(run)
+        let detail: JSONValue = switch status {
+        case .paused: run.interrupt ?? .null
+        case .failed: .string(error ?? "")
+        default: .null
+        }
+        image.events.publish(.runStopped(run: run.id, status: status.rawValue, detail: detail))
+        return run
+    }
+
+    private func nextNode(after name: String, in graph: GraphDefinition, state: JSONValue) async throws -> String {
+        switch graph.edges[name]! {
+        case .to(let target):
+            return target
+        case .router(let proto, let selector):
+            let answer = try await image.send(proto, selector, state, author: .system)
+            guard let target = answer.stringValue, target == GraphDefinition.end || graph.nodes[target] != nil else {
+                throw GraphError(description: "the router \(proto)>>\(selector) answered \(answer.jsonText.prefix(80)), "
+                    + "which is not a node of the graph (or \"END\")")
+            }
+            return target
+        }
+    }
+
+    private func loadGraph(_ location: String) async throws -> GraphDefinition {
+        let parts = location.split(separator: ".", maxSplits: 1).map(String.init)
+        guard parts.count == 2 else { throw GraphError(description: "a graph is named PROTO.slot, not \(location)") }
+        guard let json = try image.slot(parts[1], of: parts[0]) else {
+            throw GraphError(description: "\(parts[0]) has no slot \(parts[1]) holding a graph")
+        }
+        return try GraphDefinition(json: json)
+    }
+
+    private static func newRunID() -> String {
+        "run-" + UUID().uuidString.prefix(8).lowercased()
+    }
+}
