@@ -77,4 +77,24 @@ import Testing
             #expect(refused.status != 0)
         }
     }
+
+    @Test func askStreamsTheDeliberationAndEndsWithAlfredsAnswer() async throws {
+        let script = Script(rules: [
+            .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(#"{"thoughts": [{"text": "measure first"}]}"#)),
+            .init(model: "llama3.1:8b-instruct", contains: "Evaluate each",
+                  json: JSONText(#"{"scores": [{"viability": 0.8, "alignment": 0.9}], "answer": "measure first, kindly", "agree": true}"#)),
+            .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Measure first."),
+        ])
+        try await withServer(script) { dir, env in
+            let live = try await CLIProcess.run(["ask", "How do we make it fast?"], in: dir, environment: env)
+            #expect(live.status == 0, "\(live.stderr)")
+            for expected in ["BRICK: ", "ROBIN: ", "ALFRED: Measure first.", "loading gemma2:9b-instruct", "done  step 7"] {
+                #expect(live.stdout.contains(expected), "missing \(expected) in \(live.stdout)")
+            }
+            let json = try await CLIProcess.run(["ask", "And then?", "--json"], in: dir, environment: env)
+            let state = try JSONValue(parsing: json.stdout)
+            #expect(state["answer"] == "Measure first.")
+            #expect(state["task"] == "And then?")
+        }
+    }
 }

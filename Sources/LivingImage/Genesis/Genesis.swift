@@ -2,7 +2,8 @@ import Foundation
 import TOMLKit
 
 /// The genesis image: the protos a new image starts with, read from the repository's
-/// resources — `persona_codex.toml` (each persona's codex) and `methods/PROTO/SELECTOR.lua`.
+/// resources — `persona_codex.toml` (each persona's codex), `methods/PROTO/SELECTOR.lua` and
+/// `slots/PROTO/SLOT.json` (such as ALFRED's deliberation graph).
 ///
 /// After the first start the image is the truth; genesis is only read to create a new image.
 public struct Genesis: Sendable {
@@ -65,6 +66,23 @@ public struct Genesis: Sendable {
                     protos[index].define(selector, source: source)
                 } catch {
                     throw ImageError(.genesis, "cannot read \(dir.appendingPathComponent(file).path): \(error.localizedDescription)")
+                }
+            }
+        }
+        let slotsURL = directory.appendingPathComponent("slots")
+        for index in protos.indices {
+            let dir = slotsURL.appendingPathComponent(protos[index].name)
+            let files = (try? FileManager.default.contentsOfDirectory(atPath: dir.path)) ?? []
+            for file in files.sorted() where file.hasSuffix(".json") {
+                let slot = try Name.validate(String(file.dropLast(5)), as: .slot)
+                let path = dir.appendingPathComponent(file).path
+                guard let text = try? String(contentsOfFile: path, encoding: .utf8) else {
+                    throw ImageError(.genesis, "cannot read \(path)")
+                }
+                do {
+                    protos[index].slots[slot] = try JSONValue(parsing: text)
+                } catch {
+                    throw ImageError(.genesis, "\(path) is not JSON: \(error)")
                 }
             }
         }

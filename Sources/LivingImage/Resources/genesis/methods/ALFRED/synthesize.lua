@@ -1,0 +1,7 @@
+-- ALFRED synthesizes the final answer for the Architect from the report and the dialogue.
+local lines = {}
+for _, d in ipairs(args.dialogue or {}) do lines[#lines + 1] = d.persona .. ": " .. d.text end
+local prompt = "Task: " .. args.task .. "\n\nResearch report:\n" .. (args.report or "(none)") ..
+  "\n\nDialogue:\n" .. table.concat(lines, "\n") ..
+  "\n\nSynthesize the dialogue into one final, coherent answer for the Architect."
+return {answer = think(prompt)}

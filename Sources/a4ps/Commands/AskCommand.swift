@@ -1,0 +1,75 @@
+import A4PS
+import ArgumentParser
+import Foundation
+import Inference
+import LivingImage
+
+/// `a4ps ask "task"`: the four personas deliberate on a task, live, and ALFRED answers.
+struct AskCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "ask",
+        abstract: "Give the personas a task: BABS researches, BRICK and ROBIN deliberate, ALFRED answers (streamed live)."
+    )
+    @OptionGroup var options: ImageOptions
+    @Argument(help: "The task.") var task: String
+    @Option(name: .customLong("max-turns"), help: "Most BRICK/ROBIN turns.") var maxTurns = 5
+    @Flag(help: "Print the run's final state as JSON instead of streaming.") var json = false
+
+    func run() async throws {
+        let (task, maxTurns, json) = (task, maxTurns, json)
+        let run = try await options.withRuntime { runtime in
+            let printer = json ? nil : Task { await LiveTranscript(runtime: runtime).follow() }
+            let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),
+                                    "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold)]
+            let run = try await runtime.runner.start(graph: "ALFRED.deliberation", state: state)
+            printer?.cancel()
+            let final = try await runtime.runner.history(run.id).last?.state ?? .null
+            return (run, final)
+        }
+        if json {
+            emitLine(run.1.prettyText)
+        } else {
+            emitLine("")
+            emitLine(RunFormatting.text(run.0))
+            if let d = run.1["dissonance"]?.doubleValue { emitLine(String(format: "dissonance %.2f", d)) }
+        }
+        if run.0.status == .failed { throw ExitCode(1) }
+    }
+}
+
+/// Prints a deliberation as it happens: each persona's turn labelled (coloured on a terminal)
+/// as its tokens arrive, and a short line while a model loads.
+struct LiveTranscript {
+    let runtime: Runtime
+
+    func follow() async {
+        let colour = isatty(STDOUT_FILENO) != 0
+        var speaking: String?
+        for await event in runtime.models.events() {
+            switch event {
+            case .loading(let model, _, _):
+                write(colour ? "\u{1B}[2m  … loading \(model)\u{1B}[0m\n" : "  … loading \(model)\n")
+            case .delta(let delta):
+                if speaking != delta.persona {
+                    speaking = delta.persona
+                    let name = delta.persona.uppercased()
+                    write(colour ? "\n\u{1B}[1;\(Self.colourCode(name))m\(name)\u{1B}[0m: " : "\n\(name): ")
+                }
+                write(delta.text)
+            default: break
+            }
+        }
+    }
+
+    private func write(_ text: String) { FileHandle.standardOutput.write(Data(text.utf8)) }
+
+    static func colourCode(_ persona: String) -> Int {
+        switch persona {
+        case "ALFRED": 34
+        case "BRICK": 31
+        case "ROBIN": 32
+        case "BABS": 35
+        default: 37
+        }
+    }
+}

@@ -1,0 +1,104 @@
+import A4PS
+import Foundation
+import LivingImage
+import ScriptedModelServer
+import Testing
+
+/// The default four-persona workflow of the genesis image, end to end over HTTP to scripted personas.
+@Suite struct DeliberationTests {
+    static let thoughts = #"{"thoughts": [{"text": "cache the image in memory"}, {"text": "log every change"}, {"text": "measure first"}]}"#
+
+    static func script(robinAgrees: Bool, robinAnswer: String, viability: Double, brickReplies: [String]? = nil) -> Script {
+        let verdict = #"{"scores": [{"viability": \#(viability), "alignment": 0.9}, {"viability": 0.2, "alignment": 0.5}, {"viability": 0.3, "alignment": 0.5}], "answer": "\#(robinAnswer)", "agree": \#(robinAgrees)}"#
+        return Script(rules: [
+            brickReplies.map { .init(model: "phi3:mini-4k-instruct", replies: $0) }  // the retry prompt quotes the violations, not the task
+                ?? .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(thoughts)),
+            .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict)),
+            .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Cache the image in memory and log every change."),
+        ])
+    }
+
+    func deliberate(_ runtime: Runtime, _ task: String, maxTurns: Int = 5) async throws -> (RunRecord, JSONValue) {
+        let run = try await runtime.runner.start(graph: "ALFRED.deliberation",
+                                                 state: ["task": .string(task), "max_turns": .int(maxTurns), "dissonance_threshold": 0.8])
+        return (run, try await runtime.runner.history(run.id).last?.state ?? .null)
+    }
+
+    @Test func agreeingPersonasConvergeEarlyAndAlfredAnswers() async throws {
+        let script = Self.script(robinAgrees: true, robinAnswer: "cache the image in memory and log every change", viability: 0.9)
+        try await withRuntime(script) { runtime, server in
+            let (run, state) = try await deliberate(runtime, "How should the image stay fast?")
+            #expect(run.status == .done)
+            #expect(state["answer"] == "Cache the image in memory and log every change.")
+            #expect(state["turn"] == 1)
+            #expect((state["dissonance"]?.doubleValue ?? 1) < 0.3)
+            #expect(try await runtime.runner.history(run.id).compactMap(\.node)
+                == ["receive", "research", "propose", "evaluate", "measure", "synthesize", "remember"])
+            // What each persona was sent: its codex's system prompt, and the task and dialogue.
+            let chats = try await chatRequests(server)
+            for (model, persona) in [("phi3:mini-4k-instruct", "BRICK"), ("llama3.1:8b-instruct", "ROBIN"), ("gemma2:9b-instruct", "ALFRED")] {
+                let request = try #require(chats.first { $0["model"]?.stringValue == model })
+                let messages = try #require(request["messages"]?.arrayValue)
+                #expect(messages.first?["content"] == runtime.image.memory.proto(named: persona)?.codex["system_prompt"])
+                #expect(messages.last?["content"]?.stringValue?.contains("How should the image stay fast?") == true)
+            }
+            let alfred = try #require(chats.last { $0["model"] == "gemma2:9b-instruct" })
+            #expect(alfred["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("ROBIN: cache the image in memory and log every change") == true)
+            // The interaction is kept in the scrapbook.
+            #expect(try await runtime.scrapbook.stats().memoryCount == 2)
+        }
+    }
+
+    @Test func personasThatNeverAgreeRaiseCognitiveDissonance() async throws {
+        let script = Self.script(robinAgrees: false, robinAnswer: "no: people matter more than speed", viability: 0.0)
+        try await withRuntime(script) { runtime, server in
+            let events = runtime.image.events.subscribe()
+            let (run, state) = try await deliberate(runtime, "Should we drop the change log?", maxTurns: 3)
+            #expect(run.status == .done)
+            #expect(state["turn"] == 3)
+            #expect((state["dissonance"]?.doubleValue ?? 0) >= 0.8)
+            #expect(state["dialogue"]?.arrayValue?.count == 6)
+            // BRICK's third turn saw the dialogue so far.
+            let brickPrompts = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }
+                .compactMap { $0["messages"]?.arrayValue?.last?["content"]?.stringValue }
+            #expect(brickPrompts.count == 3)
+            #expect(brickPrompts[2].contains("ROBIN: no: people matter more than speed"))
+            var dissonance: JSONValue?
+            for await event in events {
+                if case .emitted(_, "cognitive_dissonance", let payload) = event { dissonance = payload; break }
+            }
+            #expect(dissonance?["task"] == "Should we drop the change log?")
+            #expect(dissonance?["robin"] == "no: people matter more than speed")
+            #expect((dissonance?["score"]?.doubleValue ?? 0) >= 0.8)
+        }
+    }
+
+    @Test func aMalformedAnswerIsAskedForAgainAndTheRunRecovers() async throws {
+        let script = Self.script(robinAgrees: true, robinAnswer: "fine", viability: 0.9,
+                                 brickReplies: ["I think we should cache things (not JSON, sorry)", Self.thoughts])
+        try await withRuntime(script) { runtime, server in
+            let (run, state) = try await deliberate(runtime, "How should the image stay fast?")
+            #expect(run.status == .done, "\(run.error ?? "")")
+            #expect(state["thoughts"]?.arrayValue?.count == 3)
+            let brickCalls = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }
+            #expect(brickCalls.count == 2)
+        }
+    }
+
+    @Test func aRunWhoseModelServerDiesFailsCleanlyAndResumesWhenItIsBack() async throws {
+        let script = Self.script(robinAgrees: true, robinAnswer: "fine", viability: 0.9)
+        try await withRuntime(script) { runtime, server in
+            // ROBIN cannot reach his model: the run stops at the evaluation, having kept BRICK's turn.
+            try await runtime.image.setSlot("model", of: "ROBIN", to: "llama3.1:8b-instruct-missing")
+            let (failed, _) = try await deliberate(runtime, "How should the image stay fast?")
+            #expect(failed.status == .failed)
+            #expect(failed.next == "evaluate")
+            #expect(failed.error?.contains("ollama pull") == true)
+            let before = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }.count
+            try await runtime.image.setSlot("model", of: "ROBIN", to: nil)
+            let resumed = try await runtime.runner.resume(failed.id)
+            #expect(resumed.status == .done)
+            #expect(try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }.count == before)
+        }
+    }
+}
