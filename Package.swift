@@ -131,7 +131,7 @@ let package = Package(
         // Benchmarks (one command: Benchmarks/run).
         .executableTarget(
             name: "a4ps-bench",
-            dependencies: ["LivingImage"],
+            dependencies: ["LivingImage", "A4PS"],
             path: "Benchmarks/Sources/a4ps-bench"
         ),
 

@@ -1,3 +1,4 @@
+import Foundation
 import Inference
 import LivingImage
 
@@ -14,7 +15,8 @@ public enum PersonaPrimitives {
                     throw PrimitiveError("think(prompt, opts) needs a non-empty prompt string")
                 }
                 let options = arguments.count > 1 ? ThinkOptions(options: arguments[1]) : ThinkOptions()
-                let result = try await models.think(binding(for: context.proto, models: models), prompt: prompt, options: options)
+                let result = try await models.think(binding(for: context.proto, models: models), prompt: prompt, options: options,
+                                                    runID: RunContext.current?.run ?? UUID().uuidString)
                 return result.json ?? .string(result.text)
             },
             HostPrimitive(name: "embed") { arguments, _ in

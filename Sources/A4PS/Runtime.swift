@@ -56,8 +56,11 @@ public final class Runtime: Sendable {
                     scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
                 }
                 scrapbookSlot.set(scrapbook)
-                return Runtime(config: config, image: image, models: models, scrapbook: scrapbook,
-                               runner: try GraphRunner(image: image), httpClient: client)
+                let runner = try GraphRunner(image: image) { await models.metrics().loads }
+                let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
+                                      httpClient: client)
+                runtime.forwardModelEvents()
+                return runtime
             } catch {
                 image.close()
                 throw error
@@ -65,6 +68,23 @@ public final class Runtime: Sendable {
         } catch {
             try? await client.shutdown()
             throw error
+        }
+    }
+
+    /// Republishes the model layer's tokens and loads on the image's event bus (for the server's
+    /// event stream and anyone watching a deliberation).
+    private func forwardModelEvents() {
+        let (events, bus) = (models.events(), image.events)
+        Task {
+            for await event in events {
+                switch event {
+                case .delta(let delta): bus.publish(.modelToken(persona: delta.persona, run: delta.runID, text: delta.text))
+                case .loaded(let model, _, _, let duration):
+                    bus.publish(.modelLoaded(model: model, milliseconds: Int(duration.components.seconds * 1000
+                        + duration.components.attoseconds / 1_000_000_000_000_000)))
+                default: break
+                }
+            }
         }
     }
 

@@ -27,9 +27,21 @@ import Testing
     @Test func agreeingPersonasConvergeEarlyAndAlfredAnswers() async throws {
         let script = Self.script(robinAgrees: true, robinAnswer: "cache the image in memory and log every change", viability: 0.9)
         try await withRuntime(script) { runtime, server in
+            let events = runtime.image.events.subscribe()
             let (run, state) = try await deliberate(runtime, "How should the image stay fast?")
             #expect(run.status == .done)
             #expect(state["answer"] == "Cache the image in memory and log every change.")
+            // Kept with the run: each node's time and the model loads it caused.
+            let checkpoints = try await runtime.runner.history(run.id).dropFirst()
+            #expect(checkpoints.allSatisfy { $0.durationMs > 0 })
+            #expect(checkpoints.map(\.modelLoads).reduce(0, +) >= 4)
+            // Tokens reached the image's event bus, tagged with this run.
+            var tokens = 0
+            for await event in events {
+                if case .modelToken(_, let id, _) = event, id == run.id { tokens += 1 }
+                if case .runStopped(let id, _, _) = event, id == run.id { break }
+            }
+            #expect(tokens > 0)
             #expect(state["turn"] == 1)
             #expect((state["dissonance"]?.doubleValue ?? 1) < 0.3)
             #expect(try await runtime.runner.history(run.id).compactMap(\.node)
@@ -86,19 +98,36 @@ import Testing
     }
 
     @Test func aRunWhoseModelServerDiesFailsCleanlyAndResumesWhenItIsBack() async throws {
-        let script = Self.script(robinAgrees: true, robinAnswer: "fine", viability: 0.9)
+        // ROBIN's answer streams slowly; the server is stopped while he speaks.
+        let verdict = #"{"scores": [{"viability": 0.9, "alignment": 0.9}], "answer": "fine", "agree": true}"#
+        let script = Script(rules: [
+            .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(Self.thoughts)),
+            .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict),
+                  tokenDelayMilliseconds: 100, chunkCharacters: 4),
+            .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Done."),
+        ])
         try await withRuntime(script) { runtime, server in
-            // ROBIN cannot reach his model: the run stops at the evaluation, having kept BRICK's turn.
-            try await runtime.image.setSlot("model", of: "ROBIN", to: "llama3.1:8b-instruct-missing")
-            let (failed, _) = try await deliberate(runtime, "How should the image stay fast?")
+            let port = try #require(server.url.flatMap { URL(string: $0)?.port })
+            let deliberation = Task {
+                try await runtime.runner.start(graph: "ALFRED.deliberation", state: ["task": "Survive a crash", "max_turns": 2])
+            }
+            for _ in 0..<200 where try await chatRequests(server).contains(where: { $0["model"] == "llama3.1:8b-instruct" }) == false {
+                try await Task.sleep(for: .milliseconds(20))
+            }
+            try await Task.sleep(for: .milliseconds(150))
+            await server.stop()
+            let failed = try await deliberation.value
             #expect(failed.status == .failed)
             #expect(failed.next == "evaluate")
-            #expect(failed.error?.contains("ollama pull") == true)
-            let before = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }.count
-            try await runtime.image.setSlot("model", of: "ROBIN", to: nil)
+            #expect(failed.error?.contains("ROBIN>>evaluateThoughts") == true)
+
+            let revived = ScriptedModelServer(script: script)
+            try await revived.start(port: port)
             let resumed = try await runtime.runner.resume(failed.id)
-            #expect(resumed.status == .done)
-            #expect(try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }.count == before)
+            #expect(resumed.status == .done, "\(resumed.error ?? "")")
+            #expect(try await chatRequests(revived).filter { $0["model"] == "phi3:mini-4k-instruct" }.isEmpty)
+            #expect(try await runtime.runner.history(resumed.id).last?.state["answer"] == "Done.")
+            await revived.stop()
         }
     }
 }

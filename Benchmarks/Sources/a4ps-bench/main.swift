@@ -1,5 +1,6 @@
 // Benchmarks of the living image (issue 2), with the seeds' Python design (dill) side by side.
 // Run with `Benchmarks/run` (or `swift run -c release a4ps-bench [--quick]`).
+import A4PS
 import Foundation
 import LivingImage
 
@@ -138,4 +139,63 @@ do {
         print("   persist one change, 10,000 protos: dill \(fmt(p10k, 3)) ms (+fsync \(fmt(fsync10k, 3)) ms)   ours \(fmt(ourPersist[10_000]!, 3)) ms   ours/theirs(fsync) = \(fmt(ourPersist[10_000]! / fsync10k, 3))")
         print("   load 1,000 protos × 20 methods:    dill \(fmt(load, 1)) ms   ours (open) \(fmt(ourOpen, 1)) ms   ours/theirs = \(fmt(ourOpen / load, 3))")
     }
+}
+
+// 5. Orchestration cost of one deliberation (5 turns), checkpoints included, with an instant model.
+do {
+    print("5. one deliberation of the genesis workflow (BABS, 5 × BRICK/ROBIN, dissonance, ALFRED, memory), instant model")
+    let instant: [HostPrimitive] = [
+        HostPrimitive(name: "think") { args, _ in
+            let schema = args.count > 1 ? args[1]["schema"] : nil
+            if schema?["properties"]?["thoughts"] != nil { return ["thoughts": [["text": "a"], ["text": "b"], ["text": "c"]]] }
+            if schema?["properties"]?["scores"] != nil {
+                return ["scores": [["viability": 0.5, "alignment": 0.5]], "answer": "not yet", "agree": false]
+            }
+            return "OK."
+        },
+        HostPrimitive(name: "embed") { _, _ in [[1, 0, 0, 0], [0, 1, 0, 0]] },
+        HostPrimitive(name: "memory.search") { _, _ in [["text": "a fact", "source": "document", "score": 1], ["text": "another", "source": "document", "score": 0.5]] },
+        HostPrimitive(name: "memory.add") { _, _ in 1 },
+        GraphRunner.interruptPrimitive,
+    ]
+    let image = try await Image.open(at: work.appendingPathComponent("deliberation.image").path, primitives: instant, interpreters: 1)
+    let runner = try GraphRunner(image: image)
+    let state: JSONValue = ["task": "How should the image stay fast?", "max_turns": 5, "dissonance_threshold": 0.8]
+    for _ in 0..<5 { _ = try await runner.start(graph: "ALFRED.deliberation", state: state) }
+    var samples: [Double] = []
+    let clock = ContinuousClock()
+    let runs = quick ? 50 : 200
+    var steps = 0
+    for _ in 0..<runs {
+        var run: RunRecord?
+        let d = try await Task.detached { try await clock.measure { run = try await runner.start(graph: "ALFRED.deliberation", state: state) } }.value
+        samples.append(ms(d))
+        steps = run?.step ?? 0
+    }
+    let ours = median(samples)
+    print("   ours: median \(fmt(ours, 3)) ms   p90 \(fmt(percentile(samples, 0.9), 3)) ms   (\(steps) nodes, \(steps + 1) checkpoints, durable commits)")
+    let here = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
+    let venvPython = here.appendingPathComponent(".venv/bin/python").path
+    let script = here.appendingPathComponent("baseline/langgraph_deliberation.py").path
+    let process = Process()
+    process.executableURL = URL(fileURLWithPath: venvPython)
+    process.arguments = [script, "--runs", quick ? "50" : "200"]
+    let out = Pipe()
+    process.standardOutput = out
+    process.standardError = FileHandle.nullDevice
+    if FileManager.default.isExecutableFile(atPath: venvPython), (try? process.run()) != nil {
+        let data = out.fileHandleForReading.readDataToEndOfFile()
+        process.waitUntilExit()
+        if let theirs = try? JSONValue(parsing: String(decoding: data, as: UTF8.self)),
+           let median = theirs["per_deliberation_ms_median"]?.doubleValue {
+            print("   LangGraph \(theirs["langgraph_version"]?.stringValue ?? "?") + SqliteSaver (seed 001 graph, instant model): median \(fmt(median, 3)) ms, "
+                + "CPU \(fmt(theirs["cpu_ms_median"]?.doubleValue ?? 0, 3)) ms, \(theirs["nodes_per_deliberation"]?.intValue ?? 0) nodes")
+            print("   ours/theirs = \(fmt(ours / median, 3))   target ≤ 0.5")
+        } else {
+            print("   (LangGraph baseline failed: run `Benchmarks/run`, which installs it into Benchmarks/.venv)")
+        }
+    } else {
+        print("   (LangGraph baseline unavailable: run `Benchmarks/run`, which installs it into Benchmarks/.venv)")
+    }
+    image.close()
 }

@@ -11,12 +11,19 @@ import LivingImage
 public actor GraphRunner {
     private let image: Image
     private let store: RunStore
+    private let modelLoads: @Sendable () async -> Int
     private var active: Set<String> = []
 
-    init(image: Image) throws {
+    /// A runner over `image`; its runs live in the image file. The image must have been opened
+    /// with ``interruptPrimitive`` among its primitives for nodes to pause for a human.
+    public init(image: Image, modelLoads: @escaping @Sendable () async -> Int = { 0 }) throws {
         self.image = image
+        self.modelLoads = modelLoads
         store = try RunStore(database: image.database)
     }
+
+    /// `interrupt(payload)` for Lua methods (register it when opening the image).
+    public static var interruptPrimitive: HostPrimitive { RunContext.primitive }
 
     /// Starts a run of the graph in slot `graph` (`PROTO.slot`) on `state`, and drives it until
     /// it finishes, pauses or fails.
@@ -88,6 +95,8 @@ public actor GraphRunner {
             let name = checkpoint.next
             let node = graph.nodes[name]!
             let context = RunContext(run: run.id, answers: run.answers)
+            let started = ContinuousClock.now
+            let loadsBefore = await modelLoads()
             let next: String
             let state: JSONValue
             do {
@@ -104,7 +113,10 @@ public actor GraphRunner {
             } catch {
                 return try stop(&run, .failed, error: "node \(name) (\(node.proto)>>\(node.selector)): \(error)")
             }
-            checkpoint = Checkpoint(run: run.id, step: run.step + 1, node: name, next: next, state: state, at: Date())
+            let elapsed = ContinuousClock.now - started
+            checkpoint = Checkpoint(run: run.id, step: run.step + 1, node: name, next: next, state: state, at: Date(),
+                                    durationMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                                    modelLoads: await modelLoads() - loadsBefore)
             run.step += 1
             run.next = next
             run.status = .running

@@ -41,4 +41,8 @@ public struct Checkpoint: Sendable, Hashable {
     public var next: String
     public var state: JSONValue
     public var at: Date
+    /// How long the node (and the router after it) took.
+    public var durationMs: Double = 0
+    /// Models loaded into GPU memory while the node ran.
+    public var modelLoads: Int = 0
 }

@@ -29,6 +29,8 @@ struct RunStore: Sendable {
                     next TEXT NOT NULL,
                     state TEXT NOT NULL,
                     at REAL NOT NULL,
+                    duration_ms REAL NOT NULL DEFAULT 0,
+                    model_loads INTEGER NOT NULL DEFAULT 0,
                     PRIMARY KEY(run, step)) WITHOUT ROWID;
                 """)
         }
@@ -99,9 +101,10 @@ struct RunStore: Sendable {
     }
 
     private func insert(_ checkpoint: Checkpoint, _ db: Database) throws {
-        try db.execute(sql: "INSERT INTO deliberation_checkpoints(run, step, node, next, state, at) VALUES (?, ?, ?, ?, ?, ?)",
-                       arguments: [checkpoint.run, checkpoint.step, checkpoint.node, checkpoint.next, checkpoint.state.jsonText,
-                                   checkpoint.at.timeIntervalSince1970])
+        try db.execute(sql: """
+            INSERT INTO deliberation_checkpoints(run, step, node, next, state, at, duration_ms, model_loads) VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+            """, arguments: [checkpoint.run, checkpoint.step, checkpoint.node, checkpoint.next, checkpoint.state.jsonText,
+                             checkpoint.at.timeIntervalSince1970, checkpoint.durationMs, checkpoint.modelLoads])
     }
 
     private static func run(_ row: Row) throws -> RunRecord {
@@ -115,6 +118,7 @@ struct RunStore: Sendable {
 
     private static func checkpoint(_ row: Row) throws -> Checkpoint {
         Checkpoint(run: row["run"], step: row["step"], node: row["node"], next: row["next"],
-                   state: try JSONValue(parsing: row["state"]), at: Date(timeIntervalSince1970: row["at"]))
+                   state: try JSONValue(parsing: row["state"]), at: Date(timeIntervalSince1970: row["at"]),
+                   durationMs: row["duration_ms"], modelLoads: row["model_loads"])
     }
 }

@@ -28,6 +28,10 @@ extension ImageEvent {
             ["event": "runStepped", "run": .string(run), "step": .int(step), "node": .string(node), "next": .string(next)]
         case .runStopped(let run, let status, let detail):
             ["event": "runStopped", "run": .string(run), "status": .string(status), "detail": detail]
+        case .modelToken(let persona, let run, let text):
+            ["event": "modelToken", "persona": .string(persona), "run": .string(run), "text": .string(text)]
+        case .modelLoaded(let model, let milliseconds):
+            ["event": "modelLoaded", "model": .string(model), "milliseconds": .int(milliseconds)]
         }
     }
 }

@@ -20,4 +20,8 @@ public enum ImageEvent: Sendable, Hashable {
     case runStepped(run: String, step: Int, node: String, next: String)
     /// A deliberation run stopped: `done`, `paused` (for a human, with the question), or `failed`.
     case runStopped(run: String, status: String, detail: JSONValue)
+    /// A piece of a persona's streamed answer (`run`: the deliberation run, or the call's own id).
+    case modelToken(persona: String, run: String, text: String)
+    /// A model was loaded into GPU memory.
+    case modelLoaded(model: String, milliseconds: Int)
 }

@@ -65,13 +65,15 @@ struct RunsCommand: AsyncParsableCommand {
             let checkpoints = try await options.withRuntime { try await $0.runner.history(id) }
             if json {
                 emitLine(JSONValue.array(checkpoints.map { c in
-                    ["step": .int(c.step), "node": c.node.map { .string($0) } ?? .null, "next": .string(c.next), "state": c.state]
+                    ["step": .int(c.step), "node": c.node.map { .string($0) } ?? .null, "next": .string(c.next), "state": c.state,
+                     "duration_ms": .number(c.durationMs), "model_loads": .int(c.modelLoads)]
                 }).prettyText)
                 return
             }
             for c in checkpoints {
                 let state = c.state.jsonText
-                emitLine("step \(c.step)  \(c.node ?? "(start)") → \(c.next)  \(state.count > 100 ? String(state.prefix(97)) + "…" : state)")
+                let cost = c.node == nil ? "" : String(format: "  %.1f ms, %d loads", c.durationMs, c.modelLoads)
+                emitLine("step \(c.step)  \(c.node ?? "(start)") → \(c.next)\(cost)  \(state.count > 100 ? String(state.prefix(97)) + "…" : state)")
             }
         }
     }
