@@ -135,8 +135,8 @@ do {
     if let p100 = results["100x2"]?["persist_ms"]?.doubleValue, let p10k = results["10000x2"]?["persist_ms"]?.doubleValue,
        let load = results["1000x20"]?["load_ms"]?.doubleValue, let fsync100 = results["100x2"]?["persist_fsync_ms"]?.doubleValue,
        let fsync10k = results["10000x2"]?["persist_fsync_ms"]?.doubleValue {
-        print("   persist one change, 100 protos:    dill \(fmt(p100, 3)) ms (+fsync \(fmt(fsync100, 3)) ms)   ours \(fmt(ourPersist[100]!, 3)) ms   ours/theirs(fsync) = \(fmt(ourPersist[100]! / fsync100, 3))")
-        print("   persist one change, 10,000 protos: dill \(fmt(p10k, 3)) ms (+fsync \(fmt(fsync10k, 3)) ms)   ours \(fmt(ourPersist[10_000]!, 3)) ms   ours/theirs(fsync) = \(fmt(ourPersist[10_000]! / fsync10k, 3))")
+        print("   persist one change, 100 protos:    dill \(fmt(p100, 3)) ms (+fsync \(fmt(fsync100, 3)) ms)   ours \(fmt(ourPersist[100]!, 3)) ms   ours/theirs(fsync) = \(String(format: "%.3g", ourPersist[100]! / fsync100))")
+        print("   persist one change, 10,000 protos: dill \(fmt(p10k, 3)) ms (+fsync \(fmt(fsync10k, 3)) ms)   ours \(fmt(ourPersist[10_000]!, 3)) ms   ours/theirs(fsync) = \(String(format: "%.3g", ourPersist[10_000]! / fsync10k))")
         print("   load 1,000 protos × 20 methods:    dill \(fmt(load, 1)) ms   ours (open) \(fmt(ourOpen, 1)) ms   ours/theirs = \(fmt(ourOpen / load, 3))")
     }
 }
