@@ -8,7 +8,7 @@ import Scrapbook
 /// `sources`, `personas` (lists). `opts` of add: `source` (default `self_reflection`), `run`.
 /// Hits come back as `{id, text, source, persona, run, at, score}`.
 enum MemoryPrimitives {
-    static func all(scrapbook: ScrapbookSlot) -> [HostPrimitive] {
+    static func all(scrapbook: LateBound<Scrapbook>) -> [HostPrimitive] {
         [
             HostPrimitive(name: "memory.search") { arguments, _ in
                 guard let query = arguments.first?.stringValue else { throw PrimitiveError("memory.search(query, opts) needs a query string") }

@@ -17,6 +17,8 @@ public final class Runtime: Sendable {
     public let scrapbook: Scrapbook
     /// Deliberation runs over graphs kept in the image.
     public let runner: GraphRunner
+    /// Grows missing methods (`a4ps forge`, and `doesNotUnderstand` when ALFRED allows it).
+    public var forge: ToolForge { ToolForge(image: image, models: models) }
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
@@ -37,10 +39,12 @@ public final class Runtime: Sendable {
         do {
             let models = try ModelManager(config: config, httpClient: client)
             let embedder = ModelEmbedder(models: models, modelName: config.models.embedding)
-            let scrapbookSlot = ScrapbookSlot()
+            let scrapbookSlot = LateBound<Scrapbook>("the scrapbook")
+            let forgeSlot = LateBound<ToolForge>("the Tool Forge")
             let image = try await Image.open(
                 at: imagePath, create: create,
-                primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot) + [RunContext.primitive],
+                primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot)
+                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot)],
                 limits: limits, logger: logger)
             do {
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
@@ -56,6 +60,7 @@ public final class Runtime: Sendable {
                     scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
                 }
                 scrapbookSlot.set(scrapbook)
+                forgeSlot.set(ToolForge(image: image, models: models))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       httpClient: client)

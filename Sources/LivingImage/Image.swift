@@ -78,6 +78,15 @@ public final class Image: Sendable {
         return try await interpreters[index].send(receiver, selector, args, limits: limits ?? self.limits, author: author)
     }
 
+    /// Sends a message to the image as it is except for `clone`, which stands in for its original
+    /// (the Tool Forge and the debugger verify candidates this way). Nothing is committed.
+    public func trial(_ clone: Proto, _ receiver: String, _ selector: String, _ args: JSONValue = .null,
+                      limits: RunLimits? = nil) async throws(ImageError) -> JSONValue {
+        let index = nextInterpreter.add(1, ordering: .relaxed).oldValue % interpreters.count
+        return try await interpreters[index].send(receiver, selector, args, limits: limits ?? self.limits, author: .system,
+                                                  trialClone: clone)
+    }
+
     /// The self-description of a proto, read directly (even when its `describe` method is broken).
     public func describe(_ name: String) throws(ImageError) -> JSONValue {
         let protos = memory.snapshot()

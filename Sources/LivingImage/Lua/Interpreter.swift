@@ -62,13 +62,13 @@ actor Interpreter {
     /// Sends `selector` to `receiver` as a top-level send: one transaction for it and its
     /// nested sends; the answer comes back after its slot writes are committed.
     func send(_ receiver: String, _ selector: String, _ args: JSONValue, limits: RunLimits,
-              author: ChangeAuthor) async throws(ImageError) -> JSONValue {
+              author: ChangeAuthor, trialClone: Proto? = nil) async throws(ImageError) -> JSONValue {
         try Name.validate(receiver, as: .proto)
         try Name.validate(selector, as: .selector)
-        let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author)
+        let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author, trialClone: trialClone)
         do {
             let answer = try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
-            if !transaction.writes.isEmpty {
+            if !transaction.writes.isEmpty && trialClone == nil {
                 try await memory.commitSlotWrites(transaction.writes, author: author, reason: "\(receiver)>>\(selector)")
             }
             return answer
@@ -88,7 +88,7 @@ actor Interpreter {
             throw ImageError(.sendDepthExceeded, "sends nested deeper than \(limits.maxSendDepth) (\(receiver)>>\(selector)): "
                 + "a method probably sends to itself without end")
         }
-        let protos = memory.snapshot()
+        let protos = self.protos(for: transaction)
         guard protos[receiver] != nil else { throw ImageError.noSuchProto(receiver) }
         if let (owner, method) = ObjectMemory.lookup(selector, from: receiver, in: protos) {
             return try await execute(method, owner: owner, receiver: protos[receiver]!, selector: selector, args: args,
@@ -252,7 +252,7 @@ actor Interpreter {
                 frame.transaction.writes[frame.receiver, default: [:]][slot] = .some(value)
                 return succeed(L, .null)
             case .describe:
-                let protos = memory.snapshot()
+                let protos = self.protos(for: frame.transaction)
                 guard let proto = protos[frame.receiver] else { return fail(L, "\(frame.receiver) no longer exists") }
                 return succeed(L, ProtoDescription.describe(proto, in: protos))
             case .send:
@@ -284,7 +284,14 @@ actor Interpreter {
 
     private func slotValue(_ proto: String, _ slot: String, transaction: SendTransaction) -> JSONValue {
         if let staged = transaction.staged(proto, slot) { return staged ?? .null }
-        return ObjectMemory.inheritedSlot(slot, of: proto, in: memory.snapshot()) ?? .null
+        return ObjectMemory.inheritedSlot(slot, of: proto, in: protos(for: transaction)) ?? .null
+    }
+
+    /// The protos a send sees: the image's, with a trial's clone in place of its original.
+    private func protos(for transaction: SendTransaction) -> ProtoTable {
+        var protos = memory.snapshot()
+        if let clone = transaction.trialClone { protos[clone.name] = clone }
+        return protos
     }
 
     private func succeed(_ L: OpaquePointer, _ value: JSONValue) -> Int32 {

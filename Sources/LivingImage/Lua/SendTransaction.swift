@@ -5,11 +5,14 @@ import CLuaShim
 final class SendTransaction {
     let budget: UnsafeMutablePointer<a4_budget>
     let author: ChangeAuthor
+    /// For a trial: the clone that stands in for its original; the send commits nothing.
+    let trialClone: Proto?
     /// Staged slot writes: proto → slot → new value (`nil` removes the slot).
     var writes: [String: [String: JSONValue?]] = [:]
 
-    init(limits: RunLimits, memoryInUse: Int, author: ChangeAuthor) {
+    init(limits: RunLimits, memoryInUse: Int, author: ChangeAuthor, trialClone: Proto? = nil) {
         self.author = author
+        self.trialClone = trialClone
         budget = .allocate(capacity: 1)
         budget.initialize(to: a4_budget(
             instructions_left: limits.instructions,

@@ -30,7 +30,7 @@ extension ImageError {
         ImageError(.invalidName, "invalid \(kind.rawValue) '\(name)': \(reason)")
     }
 
-    static func noSuchProto(_ name: String) -> ImageError {
+    public static func noSuchProto(_ name: String) -> ImageError {
         ImageError(.noSuchProto, "there is no proto named '\(name)' in the image (list them with `a4ps inspect`)")
     }
 

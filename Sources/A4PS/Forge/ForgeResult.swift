@@ -1,0 +1,33 @@
+import LivingImage
+
+/// What a run of the Tool Forge did: every attempt with its errors, and the change when it succeeded.
+public struct ForgeResult: Sendable, Hashable {
+    public struct Attempt: Sendable, Hashable {
+        public var number: Int
+        public var method: String?
+        public var tests: String?
+        /// Why this attempt was not accepted (compile errors, failing assertions, governance).
+        public var errors: [String]
+    }
+
+    public var proto: String
+    public var selector: String
+    public var model: String
+    public var attempts: [Attempt]
+    /// The committed change, when a candidate passed every test and the governor.
+    public var change: ChangeRecord?
+
+    public var succeeded: Bool { change != nil }
+
+    /// The provenance kept in the change log.
+    var provenance: JSONValue {
+        [
+            "forge": .string("\(proto)>>\(selector)"),
+            "model": .string(model),
+            "attempts": .array(attempts.map { a in
+                ["number": .int(a.number), "method": a.method.map { .string($0) } ?? .null,
+                 "tests": a.tests.map { .string($0) } ?? .null, "errors": .array(a.errors.map { .string($0) })]
+            }),
+        ]
+    }
+}

@@ -1,0 +1,140 @@
+import Foundation
+import Inference
+import LivingImage
+
+/// The tactical loop of self-creation: BRICK writes a missing Lua method and its tests; the forge
+/// installs the candidate on a clone of the proto, runs the new tests and every existing test of
+/// the proto against the clone, feeds failures back to BRICK (up to `maxAttempts`), asks ALFRED
+/// to check it against the codex's governance rules, and swaps it in by compare-and-swap with its
+/// provenance in the change log.
+///
+/// A proto's tests live in its slot `tests` (`{selector: lua}`), so later forges keep them passing.
+public struct ToolForge: Sendable {
+    let image: Image
+    let models: ModelManager
+    let maxAttempts: Int
+    let limits: RunLimits
+
+    public init(image: Image, models: ModelManager, maxAttempts: Int = 3,
+                limits: RunLimits = RunLimits(instructions: 20_000_000, wallClockSeconds: 30)) {
+        self.image = image
+        self.models = models
+        self.maxAttempts = maxAttempts
+        self.limits = limits
+    }
+
+    /// Forges `selector` on `proto` from a description and an example argument.
+    public func forge(proto: String, selector: String, description: String, exampleArgs: JSONValue = .null) async throws -> ForgeResult {
+        try Name.validate(proto, as: .proto)
+        try Name.validate(selector, as: .selector)
+        guard let brick = image.memory.proto(named: "BRICK") else { throw ImageError.noSuchProto("BRICK") }
+        let binding = PersonaPrimitives.binding(for: brick, models: models)
+        var result = ForgeResult(proto: proto, selector: selector, model: binding.model ?? models.model(for: "brick") ?? "?", attempts: [])
+        publish(proto, selector, "started", ["description": .string(description)])
+        guard let target = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
+        if target.methods[selector] != nil {
+            throw ImageError(.invalidValue, "\(proto) already has \(selector): the forge only adds missing methods (redefine it with `a4ps method define`)")
+        }
+        var conversation: [ChatMessage] = [.user(prompt(for: target, selector: selector, description: description, example: exampleArgs))]
+        for number in 1...maxAttempts {
+            let answer = try await models.chat(binding, messages: conversation, options: ThinkOptions(), runID: "forge-\(proto)-\(selector)")
+            var attempt = ForgeResult.Attempt(number: number, method: nil, tests: nil, errors: [])
+            if let candidate = CodeExtractor.extract(answer.text) {
+                attempt.method = candidate.method
+                attempt.tests = candidate.tests
+                attempt.errors = await verify(candidate, proto: proto, selector: selector)
+                if attempt.errors.isEmpty {
+                    let current = image.memory.proto(named: proto)!
+                    var clone = current.clone()
+                    clone.define(selector, source: candidate.method)
+                    var tests = clone.slots["tests"]?.objectValue ?? [:]
+                    tests[selector] = .string(candidate.tests)
+                    clone.slots["tests"] = .object(tests)
+                    result.attempts.append(attempt)
+                    do {
+                        result.change = try await image.memory.swap(clone, expecting: current.version, author: .forge,
+                                                                    reason: result.provenance.jsonText)
+                        publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
+                        return result
+                    } catch {
+                        result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
+                        publish(proto, selector, "gaveUp", ["reason": .string("\(error)")])
+                        return result
+                    }
+                }
+            } else {
+                attempt.errors = ["no method and tests found in the answer: give two fenced ```lua blocks, the method then its tests"]
+            }
+            publish(proto, selector, "attemptFailed", ["attempt": .int(number), "errors": .array(attempt.errors.map { .string($0) })])
+            result.attempts.append(attempt)
+            conversation += [.assistant(answer.text), .user("That did not work:\n" + attempt.errors.map { "- " + $0 }.joined(separator: "\n")
+                + "\nFix it and answer again with the two fenced ```lua blocks (method, then tests).")]
+        }
+        publish(proto, selector, "gaveUp", ["attempts": .int(maxAttempts)])
+        return result
+    }
+
+    /// Every reason not to install the candidate (empty when it passes).
+    func verify(_ candidate: CodeExtractor.Candidate, proto: String, selector: String) async -> [String] {
+        // `-- BRICK>>double: what it does` — the colon may belong to the comment, not the selector.
+        func bare(_ s: String) -> Substring { s.hasSuffix(":") ? s.dropLast() : Substring(s) }
+        if let declared = candidate.declaredTarget, bare(declared) != bare("\(proto)>>\(selector)") {
+            return ["the candidate is for \(bare(declared)), but the forge was asked for \(proto)>>\(selector)"]
+        }
+        guard let current = image.memory.proto(named: proto) else { return ["\(proto) no longer exists"] }
+        var clone = current.clone()
+        clone.define(selector, source: candidate.method)
+        var tests: [(String, String)] = [("new tests", candidate.tests)]
+        for (name, source) in (current.slots["tests"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            if let source = source.stringValue { tests.append(("existing tests of \(name)", source)) }
+        }
+        for (index, test) in tests.enumerated() { clone.define("__forge_test_\(index)", source: test.1) }
+        var errors: [String] = []
+        for (index, test) in tests.enumerated() {
+            do {
+                _ = try await image.trial(clone, proto, "__forge_test_\(index)", .null, limits: limits)
+            } catch {
+                errors.append("\(test.0) failed: \(error.description)" + (error.traceback.map { "\n" + $0 } ?? ""))
+            }
+        }
+        guard errors.isEmpty else { return errors }
+        do {
+            let review = try await image.send("ALFRED", "review", ["proto": .string(proto), "selector": .string(selector),
+                                                                   "source": .string(candidate.method), "author": "forge"],
+                                              author: .system)
+            if review["approved"] != true {
+                return (review["violations"]?.arrayValue ?? []).map { "ALFRED's governance: \($0.stringValue ?? $0.jsonText)" }
+            }
+        } catch {
+            return ["ALFRED's governance review failed: \(error)"]
+        }
+        return []
+    }
+
+    private func prompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
+        let describe = (try? image.describe(target.name))?.prettyText ?? target.name
+        return """
+            Write the Lua method `\(selector)` for the proto \(target.name) of a living image.
+            What it must do: \(description)
+            Example argument (`args`): \(example.jsonText)
+
+            The proto:
+            \(describe)
+
+            House rules for methods: the body of a Lua 5.4 function that receives `self` (the receiver) and `args`
+            (the message's JSON argument) and returns a JSON value. Available: self:get(slot), self:set(slot, value),
+            self:send(selector, args), send(proto, selector, args), think(prompt, opts), embed(texts),
+            memory.search(query, opts), memory.add(text, opts), log(...), emit(name, payload), json.encode/decode/null/array,
+            string, table, math, utf8, os.time/clock/date, pcall, error, assert. Not available: io, os.execute, require,
+            load, dofile, debug, package, coroutine, print.
+
+            Answer with exactly two fenced ```lua blocks: first the method body (its first line a comment
+            `-- \(target.name)>>\(selector): what it does`), then its tests: Lua code with assert(...) that calls the
+            method with self:send("\(selector)", args) on examples and checks the answers.
+            """
+    }
+
+    private func publish(_ proto: String, _ selector: String, _ stage: String, _ detail: JSONValue) {
+        image.events.publish(.emitted(proto: proto, name: "forge.\(stage)", payload: ["selector": .string(selector), "detail": detail]))
+    }
+}

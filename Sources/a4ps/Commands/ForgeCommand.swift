@@ -1,0 +1,34 @@
+import A4PS
+import ArgumentParser
+import Foundation
+import LivingImage
+
+/// `a4ps forge PROTO SELECTOR "description"`: grow a missing method with the Tool Forge.
+struct ForgeCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "forge",
+        abstract: "BRICK writes a missing method and its tests; verified on a clone, checked by ALFRED, then swapped in."
+    )
+    @OptionGroup var options: ImageOptions
+    @Argument(help: "The proto to grow.") var proto: String
+    @Argument(help: "The new selector.") var selector: String
+    @Argument(help: "What the method must do.") var description: String
+    @Option(help: "An example argument, as JSON.") var example: String?
+
+    func run() async throws {
+        let args = try example.map { try parseJSONArgument($0, what: "--example") } ?? .null
+        let (proto, selector, description) = (proto, selector, description)
+        let result = try await options.withRuntime { runtime in
+            try await runtime.forge.forge(proto: proto, selector: selector, description: description, exampleArgs: args)
+        }
+        for attempt in result.attempts {
+            emitLine("attempt \(attempt.number): " + (attempt.errors.isEmpty ? "passed its tests and ALFRED's review" : "rejected"))
+            for error in attempt.errors { emitLine("    " + error.replacingOccurrences(of: "\n", with: "\n    ")) }
+        }
+        guard let change = result.change else {
+            emitLine("could not forge \(proto)>>\(selector) in \(result.attempts.count) attempts; \(proto) is unchanged")
+            throw ExitCode(1)
+        }
+        emitLine("forged \(proto)>>\(selector) (change #\(change.id)); see `a4ps method show \(proto) \(selector)`")
+    }
+}
