@@ -19,10 +19,15 @@ public final class Runtime: Sendable {
     public let runner: GraphRunner
     /// Grows missing methods (`a4ps forge`, and `doesNotUnderstand` when ALFRED allows it).
     public var forge: ToolForge { ToolForge(image: image, models: models) }
+    /// Debug sessions of methods that raised, and their repair.
+    public let debugger: LiveDebugger
+    private let watching: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
-                 httpClient: HTTPClient) {
+                 debugger: LiveDebugger, httpClient: HTTPClient) {
+        self.debugger = debugger
+        watching = debugger.watch()
         self.config = config
         self.image = image
         self.models = models
@@ -63,7 +68,7 @@ public final class Runtime: Sendable {
                 forgeSlot.set(ToolForge(image: image, models: models))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
-                                      httpClient: client)
+                                      debugger: try LiveDebugger(image: image, models: models), httpClient: client)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {
@@ -95,6 +100,8 @@ public final class Runtime: Sendable {
 
     /// Closes the image and the HTTP client.
     public func shutdown() async {
+        image.events.finish()      // the debugger records what is still queued, then stops
+        await watching.value
         models.finishEvents()
         image.close()
         try? await httpClient.shutdown()

@@ -18,7 +18,7 @@ import Testing
 
     @Test func theArchitectsDayWithTheImage() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
-        #expect(try await a4ps("image", "init").contains("5 protos: ALFRED, BABS, BRICK, Persona, ROBIN"))
+        #expect(try await a4ps("image", "init").contains("6 protos: ALFRED, BABS, BRICK, DEBUGGER, Persona, ROBIN"))
         #expect(try await a4ps("image", "init", expect: 64).contains("already exists"))
         let inspect = try await a4ps("inspect", "BRICK")
         #expect(inspect.contains("parent: Persona"))

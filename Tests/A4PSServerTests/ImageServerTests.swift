@@ -51,7 +51,7 @@ import Testing
             let (status, health) = try await call(client, .GET, base + "/health")
             #expect(status == 200 && health["status"] == "ok")
             let (_, protos) = try await call(client, .GET, base + "/protos")
-            #expect(protos.arrayValue?.compactMap { $0["name"]?.stringValue } == ["ALFRED", "BABS", "BRICK", "Persona", "ROBIN"])
+            #expect(protos.arrayValue?.compactMap { $0["name"]?.stringValue } == ["ALFRED", "BABS", "BRICK", "DEBUGGER", "Persona", "ROBIN"])
             let (_, brick) = try await call(client, .GET, base + "/protos/BRICK")
             #expect(brick["codex"]?["model"] == "phi3:mini-4k-instruct")
 

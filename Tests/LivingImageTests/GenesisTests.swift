@@ -6,8 +6,8 @@ import Testing
     @Test func newImageHoldsTheFourPersonasWithTheirCodex() async throws {
         try await withImage { image, _ in
             let protos = image.memory.snapshot()
-            #expect(Set(protos.keys) == ["Persona", "ALFRED", "BRICK", "ROBIN", "BABS"])
-            for name in ["ALFRED", "BRICK", "ROBIN", "BABS"] {
+            #expect(Set(protos.keys) == ["Persona", "ALFRED", "BRICK", "ROBIN", "BABS", "DEBUGGER"])
+            for name in ["ALFRED", "BRICK", "ROBIN", "BABS", "DEBUGGER"] {
                 let proto = try #require(protos[name])
                 #expect(proto.parent == "Persona")
                 #expect(proto.codex["name"] == .string(name))
@@ -18,7 +18,7 @@ import Testing
             #expect(protos["Persona"]?.methods["describe"] != nil)
             #expect(protos["Persona"]?.methods["doesNotUnderstand"] != nil)
             let history = try image.history(limit: 100)
-            #expect(history.count == 5)
+            #expect(history.count == 6)
             #expect(history.allSatisfy { $0.author == .genesis })
         }
     }

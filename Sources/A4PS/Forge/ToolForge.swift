@@ -44,23 +44,16 @@ public struct ToolForge: Sendable {
                 attempt.tests = candidate.tests
                 attempt.errors = await verify(candidate, proto: proto, selector: selector)
                 if attempt.errors.isEmpty {
-                    let current = image.memory.proto(named: proto)!
-                    var clone = current.clone()
-                    clone.define(selector, source: candidate.method)
-                    var tests = clone.slots["tests"]?.objectValue ?? [:]
-                    tests[selector] = .string(candidate.tests)
-                    clone.slots["tests"] = .object(tests)
                     result.attempts.append(attempt)
                     do {
-                        result.change = try await image.memory.swap(clone, expecting: current.version, author: .forge,
-                                                                    reason: result.provenance.jsonText)
+                        result.change = try await install(candidate, on: proto, selector: selector, author: .forge,
+                                                          provenance: result.provenance)
                         publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
-                        return result
                     } catch {
                         result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
                         publish(proto, selector, "gaveUp", ["reason": .string("\(error)")])
-                        return result
                     }
+                    return result
                 }
             } else {
                 attempt.errors = ["no method and tests found in the answer: give two fenced ```lua blocks, the method then its tests"]
@@ -72,6 +65,18 @@ public struct ToolForge: Sendable {
         }
         publish(proto, selector, "gaveUp", ["attempts": .int(maxAttempts)])
         return result
+    }
+
+    /// Swaps a verified candidate in (method and its tests) by compare-and-swap, with its provenance.
+    func install(_ candidate: CodeExtractor.Candidate, on proto: String, selector: String, author: ChangeAuthor,
+                 provenance: JSONValue) async throws -> ChangeRecord? {
+        guard let current = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
+        var clone = current.clone()
+        clone.define(selector, source: candidate.method)
+        var tests = clone.slots["tests"]?.objectValue ?? [:]
+        tests[selector] = .string(candidate.tests)
+        clone.slots["tests"] = .object(tests)
+        return try await image.memory.swap(clone, expecting: current.version, author: author, reason: provenance.jsonText)
     }
 
     /// Every reason not to install the candidate (empty when it passes).

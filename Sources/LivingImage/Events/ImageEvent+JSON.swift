@@ -20,6 +20,9 @@ extension ImageEvent {
             ["event": "rolledBack", "proto": .string(proto), "toChange": .integer(toChange), "change": .integer(change)]
         case .sendFailed(let proto, let selector, let error):
             ["event": "sendFailed", "proto": .string(proto), "selector": .string(selector), "error": .string(error)]
+        case .methodRaised(let proto, let selector, let owner, let args, let error, let traceback):
+            ["event": "methodRaised", "proto": .string(proto), "selector": .string(selector), "owner": .string(owner),
+             "args": args, "error": .string(error), "traceback": traceback.map { .string($0) } ?? .null]
         case .emitted(let proto, let name, let payload):
             ["event": "emitted", "proto": .string(proto), "name": .string(name), "payload": payload]
         case .logged(let proto, let selector, let message):

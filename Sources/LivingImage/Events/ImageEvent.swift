@@ -12,6 +12,8 @@ public enum ImageEvent: Sendable, Hashable {
     case rolledBack(proto: String, toChange: Int64, change: Int64)
     /// A method raised, was killed or ran out of memory; the image is unchanged.
     case sendFailed(proto: String, selector: String, error: String)
+    /// A method raised during a real (not trial) send: what a debug session needs.
+    case methodRaised(proto: String, selector: String, owner: String, args: JSONValue, error: String, traceback: String?)
     /// A method called `emit(name, payload)`.
     case emitted(proto: String, name: String, payload: JSONValue)
     /// A method called `log(...)`.

@@ -168,6 +168,10 @@ actor Interpreter {
                 a4_push_traceback(vm.raw, co, nil)
                 let traceback = LuaStack.errorMessage(at: -1, on: L)
                 a4_pop(L, 1)
+                if status != LUA_ERRMEM && transaction.trialClone == nil {
+                    events.publish(.methodRaised(proto: receiver, selector: method.selector, owner: owner, args: args,
+                                                 error: message, traceback: traceback))
+                }
                 if status == LUA_ERRMEM {
                     throw ImageError(.outOfMemory, "\(owner)>>\(method.selector) ran out of memory "
                         + "(limit \(limits.memoryBytes >> 20) MiB per send); the image is unchanged")

@@ -1,0 +1,82 @@
+import A4PS
+import Foundation
+import LivingImage
+import ScriptedModelServer
+import Testing
+
+/// The live debugger: a method that raises opens a session; the DEBUGGER persona repairs it.
+@Suite struct LiveDebuggerTests {
+    static let fix = """
+        Found it: `args.items` may be missing.
+        ```lua
+        -- BABS>>count: counts the items
+        return #(args.items or {})
+        ```
+        ```lua
+        assert(self:send("count", {}) == 0, "no items count as zero")
+        assert(self:send("count", {items = {1, 2}}) == 2)
+        ```
+        """
+
+    func waitForSession(_ runtime: Runtime) async throws -> DebugSession {
+        for _ in 0..<100 {
+            if let session = try runtime.debugger.sessions().first { return session }
+            try await Task.sleep(for: .milliseconds(10))
+        }
+        throw ImageError(.noSuchMethod, "no debug session was opened")
+    }
+
+    @Test func aRaisingMethodOpensASessionTheDebuggerFixesItAndTheMessageIsRetried() async throws {
+        let script = Script(rules: [.init(model: "phi3:mini-4k-instruct", contains: "failed when", reply: Self.fix)])
+        try await withRuntime(script) { runtime, server in
+            try await runtime.image.defineMethod("count", on: "BABS", source: "-- counts the items\nreturn #args.items")
+            await #expect(throws: ImageError.self) { try await runtime.image.send("BABS", "count", [:]) }
+            let session = try await waitForSession(runtime)
+            #expect(session.status == .open)
+            #expect(session.owner == "BABS" && session.selector == "count")
+            #expect(session.args == [:])
+            #expect(session.error.contains("attempt to get length of a nil value"))
+            #expect(session.source == "-- counts the items\nreturn #args.items")
+
+            let result = try await runtime.debugger.fix(session.id)
+            #expect(result.succeeded)
+            let change = try #require(result.change)
+            #expect(change.author == .debugger)
+            #expect(try runtime.debugger.session(session.id).status == .fixed)
+            #expect(try await runtime.debugger.retry(session.id) == 0)
+            let prompt = try await chatRequests(server).last?["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+            #expect(prompt.contains("attempt to get length of a nil value"))
+            #expect(prompt.contains("return #args.items"))
+            let system = try await chatRequests(server).last?["messages"]?.arrayValue?.first?["content"]
+            #expect(system == runtime.image.memory.proto(named: "DEBUGGER")?.codex["system_prompt"])
+        }
+    }
+
+    @Test func aPersonClosesASessionWithTheirOwnFix() async throws {
+        try await withRuntime { runtime, _ in
+            try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")
+            _ = try? await runtime.image.send("ROBIN", "half", ["n": 4])
+            let session = try await waitForSession(runtime)
+            let change = try await runtime.debugger.close(session.id, source: "return args.n / 2")
+            #expect(change?.author == .architect)
+            #expect(try runtime.debugger.session(session.id).status == .closed)
+            #expect(try await runtime.debugger.retry(session.id) == 2.0)
+        }
+    }
+
+    @Test func trialsAndNestedFailuresOpenNoExtraSessions() async throws {
+        try await withRuntime { runtime, _ in
+            try await runtime.image.defineMethod("inner", on: "ROBIN", source: "error('inner broke')")
+            try await runtime.image.defineMethod("outer", on: "BRICK", source: "return send('ROBIN', 'inner', {})")
+            _ = try? await runtime.image.send("BRICK", "outer")
+            var clone = try #require(runtime.image.memory.proto(named: "BABS"))
+            clone.define("boom", source: "error('only a trial')")
+            _ = try? await runtime.image.trial(clone, "BABS", "boom")
+            let session = try await waitForSession(runtime)
+            try await Task.sleep(for: .milliseconds(100))
+            let sessions = try runtime.debugger.sessions()
+            #expect(sessions.count == 1)
+            #expect(session.owner == "ROBIN" && session.selector == "inner")
+        }
+    }
+}
