@@ -103,4 +103,24 @@ import Testing
         #expect(CodeExtractorProbe.extract(unfenced) == ["return args.n + 1", "assert(self:send('inc', {n = 1}) == 2)"])
         #expect(CodeExtractorProbe.extract("I cannot do that.") == nil)
     }
+
+    @Test func aForgeDuringARunningDeliberationDoesNotDisturbIt() async throws {
+        let verdict = #"{"scores": [{"viability": 0.9, "alignment": 0.9}], "answer": "agreed", "agree": true}"#
+        let halve = Self.answer("-- BABS>>halve: halves n\nreturn args.n / 2", "assert(self:send('halve', {n = 4}) == 2)")
+        let script = Script(rules: [
+            .init(model: "phi3:mini-4k-instruct", contains: "Write the Lua method", reply: halve),
+            .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(DeliberationTests.thoughts)),
+            .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict), tokenDelayMilliseconds: 20, chunkCharacters: 8),
+            .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Settled."),
+        ])
+        try await withRuntime(script) { runtime, _ in
+            async let deliberation = runtime.runner.start(graph: "ALFRED.deliberation", state: ["task": "Keep calm", "max_turns": 2])
+            async let forged = runtime.forge.forge(proto: "BABS", selector: "halve", description: "halves n", exampleArgs: ["n": 4])
+            let (run, forge) = try await (deliberation, forged)
+            #expect(forge.succeeded)
+            #expect(run.status == .done)
+            #expect(try await runtime.runner.history(run.id).last?.state["answer"] == "Settled.")
+            #expect(try await runtime.image.send("BABS", "halve", ["n": 9]) == 4.5)
+        }
+    }
 }

@@ -199,3 +199,25 @@ do {
     }
     image.close()
 }
+
+// 6. Verifying a forge candidate: a Lua method with 10 tests, each run in a fresh trial clone.
+do {
+    print("6. verify a candidate Lua method with 10 tests on a fresh clone (sandboxed VM, nothing committed)")
+    let image = try await Image.open(at: work.appendingPathComponent("verify.image").path, interpreters: 1)
+    let samples = try await Task.detached { () async throws -> [Double] in
+        var samples: [Double] = []
+        let clock = ContinuousClock()
+        for round in 0..<(quick ? 50 : 300) {
+            let d = try await clock.measure {
+                var clone = image.memory.proto(named: "BRICK")!.clone()
+                clone.define("double", source: "-- doubles n (round \(round))\nreturn args.n * 2")
+                for t in 0..<10 { clone.define("__test_\(t)", source: "assert(self:send('double', {n = \(t)}) == \(2 * t))") }
+                for t in 0..<10 { _ = try await image.trial(clone, "BRICK", "__test_\(t)") }
+            }
+            samples.append(ms(d))
+        }
+        return samples
+    }.value
+    print("   median \(fmt(median(samples), 3)) ms   p90 \(fmt(percentile(samples, 0.9), 3)) ms   (compile + 10 trial sends)")
+    image.close()
+}
