@@ -23,6 +23,8 @@ let package = Package(
         .package(url: "https://github.com/hummingbird-project/hummingbird", from: "2.28.1"),
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
+        .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
         // Lua 5.4 from Debian (liblua5.4-dev), and the C shim Swift needs around it.
@@ -114,6 +116,22 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
             ]
+        ),
+
+        // Python tools in an OS sandbox (bubblewrap or gVisor), for the Tool Forge.
+        .target(
+            name: "ToolSandbox",
+            dependencies: [
+                "JSON",
+                .product(name: "Subprocess", package: "swift-subprocess"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+        .testTarget(name: "ToolSandboxTests", dependencies: ["ToolSandbox", "JSON"]),
+        .executableTarget(
+            name: "sandbox-bench",
+            dependencies: ["ToolSandbox", "JSON"],
+            path: "Benchmarks/Sources/sandbox-bench"
         ),
 
         // The command-line interface.

@@ -1,0 +1,81 @@
+import JSON
+import Testing
+import ToolSandbox
+
+@Suite("A tool's tests run in the sandbox")
+struct ToolTestRunTests {
+    let sandbox = PythonSandbox()
+    let source = """
+        def run(args):
+            return args * 2
+        """
+
+    @Test func passingTestsPass() async throws {
+        let tool = PythonTool(name: "double", source: source, tests: """
+            import tool
+
+            def test_doubles():
+                assert run(2) == 4
+
+            def test_module_import():
+                assert tool.run("a") == "aa"
+
+            def helper_not_a_test():
+                assert False
+            """)
+        let report = try await sandbox.test(tool)
+        #expect(report.passed, "\(report.feedback)")
+        #expect(report.cases.map(\.name) == ["test_doubles", "test_module_import"])
+    }
+
+    @Test func failingTestsReportTheirAssertions() async throws {
+        let tool = PythonTool(name: "double", source: source, tests: """
+            def test_ok():
+                assert run(1) == 2
+
+            def test_with_message():
+                assert run(2) == 5, "expected five from run(2)"
+
+            def test_bare_assert():
+                assert run(3) == 7
+
+            def test_raises():
+                run(None)
+            """)
+        let report = try await sandbox.test(tool)
+        #expect(!report.passed)
+        #expect(report.cases.map(\.passed) == [true, false, false, false])
+        let failures = report.failures
+        try #require(failures.count == 3)
+        #expect(failures[0].failure?.message == "expected five from run(2)")
+        #expect(failures[0].failure?.traceback.contains("test_with_message") == true)
+        #expect(failures[1].failure?.message == "assertion failed: assert run(3) == 7")
+        #expect(failures[2].failure?.type == "TypeError")
+        #expect(failures[2].failure?.traceback.contains("return args * 2") == true)
+        #expect(report.feedback.contains("test_with_message failed: AssertionError: expected five from run(2)"))
+    }
+
+    @Test func testsThatDoNotLoadAreReported() async throws {
+        let tool = PythonTool(name: "double", source: source, tests: "def test_x(:\n    pass\n")
+        let report = try await sandbox.test(tool)
+        #expect(!report.passed)
+        #expect(report.loadFailure?.type == "SyntaxError")
+        #expect(report.feedback.contains("did not load"))
+    }
+
+    @Test func aHangingTestIsStoppedAndNamed() async throws {
+        var limits = SandboxLimits()
+        limits.wallTime = .seconds(3)
+        let tool = PythonTool(name: "double", source: source, tests: """
+            import time
+            def test_fine():
+                assert run(1) == 2
+
+            def test_hangs():
+                time.sleep(60)
+            """)
+        let report = try await PythonSandbox(limits: limits).test(tool)
+        #expect(report.limitHit == .wallTime)
+        #expect(report.feedback.contains("running test_hangs"))
+    }
+}
