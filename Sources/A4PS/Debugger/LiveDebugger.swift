@@ -50,31 +50,9 @@ public struct LiveDebugger: Sendable {
         guard let debugger = image.memory.proto(named: "DEBUGGER") else { throw ImageError.noSuchProto("DEBUGGER") }
         let binding = PersonaPrimitives.binding(for: debugger, models: models)
         let forge = ToolForge(image: image, models: models, maxAttempts: maxAttempts)
-        var result = ForgeResult(proto: session.owner, selector: session.selector, model: binding.model ?? "?", attempts: [])
-        var conversation: [ChatMessage] = [.user(prompt(for: session))]
-        for number in 1...maxAttempts {
-            let answer = try await models.chat(binding, messages: conversation, runID: "debug-\(id)")
-            var attempt = ForgeResult.Attempt(number: number, method: nil, tests: nil, errors: [])
-            if let candidate = CodeExtractor.extract(answer.text) {
-                attempt.method = candidate.method
-                attempt.tests = candidate.tests
-                attempt.errors = await forge.verify(candidate, proto: session.owner, selector: session.selector)
-                if attempt.errors.isEmpty {
-                    result.attempts.append(attempt)
-                    var provenance = result.provenance
-                    if case .object(var members) = provenance { members["debugSession"] = .integer(id); provenance = .object(members) }
-                    result.change = try await forge.install(candidate, on: session.owner, selector: session.selector,
-                                                            author: .debugger, provenance: provenance)
-                    try store.close(id, status: .fixed, fixChange: result.change?.id)
-                    return result
-                }
-            } else {
-                attempt.errors = ["no method and tests found in the answer: give two fenced ```lua blocks, the fixed method then its tests"]
-            }
-            result.attempts.append(attempt)
-            conversation += [.assistant(answer.text), .user("That did not work:\n" + attempt.errors.map { "- " + $0 }.joined(separator: "\n")
-                + "\nFix it and answer again with the two fenced ```lua blocks.")]
-        }
+        let result = try await forge.attempt(binding, prompt: prompt(for: session), proto: session.owner, selector: session.selector,
+                                             author: .debugger, runID: "debug-\(id)", provenance: ["debugSession": .integer(id)])
+        if let change = result.change { try store.close(id, status: .fixed, fixChange: change.id) }
         return result
     }
 

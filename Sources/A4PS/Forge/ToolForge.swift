@@ -29,15 +29,24 @@ public struct ToolForge: Sendable {
         try Name.validate(selector, as: .selector)
         guard let brick = image.memory.proto(named: "BRICK") else { throw ImageError.noSuchProto("BRICK") }
         let binding = PersonaPrimitives.binding(for: brick, models: models)
-        var result = ForgeResult(proto: proto, selector: selector, model: binding.model ?? models.model(for: "brick") ?? "?", attempts: [])
         publish(proto, selector, "started", ["description": .string(description)])
         guard let target = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
         if target.methods[selector] != nil {
             throw ImageError(.invalidValue, "\(proto) already has \(selector): the forge only adds missing methods (redefine it with `a4ps method define`)")
         }
-        var conversation: [ChatMessage] = [.user(prompt(for: target, selector: selector, description: description, example: exampleArgs))]
+        return try await attempt(binding, prompt: prompt(for: target, selector: selector, description: description, example: exampleArgs),
+                                 proto: proto, selector: selector, author: .forge, runID: "forge-\(proto)-\(selector)")
+    }
+
+    /// The loop the forge and the debugger share: ask the persona, extract the candidate, verify it
+    /// on a clone, feed the failures back, up to `maxAttempts`; install the first that passes.
+    func attempt(_ binding: PersonaBinding, prompt: String, proto: String, selector: String, author: ChangeAuthor,
+                 runID: String, provenance extra: [String: JSONValue] = [:]) async throws -> ForgeResult {
+        var result = ForgeResult(proto: proto, selector: selector, model: binding.model ?? models.model(for: binding.persona) ?? "?",
+                                 attempts: [])
+        var conversation: [ChatMessage] = [.user(prompt)]
         for number in 1...maxAttempts {
-            let answer = try await models.chat(binding, messages: conversation, options: ThinkOptions(), runID: "forge-\(proto)-\(selector)")
+            let answer = try await models.chat(binding, messages: conversation, options: ThinkOptions(), runID: runID)
             var attempt = ForgeResult.Attempt(number: number, method: nil, tests: nil, errors: [])
             if let candidate = CodeExtractor.extract(answer.text) {
                 attempt.method = candidate.method
@@ -45,9 +54,10 @@ public struct ToolForge: Sendable {
                 attempt.errors = await verify(candidate, proto: proto, selector: selector)
                 if attempt.errors.isEmpty {
                     result.attempts.append(attempt)
+                    var provenance = result.provenance
+                    if case .object(let members) = provenance { provenance = .object(members.merging(extra) { _, new in new }) }
                     do {
-                        result.change = try await install(candidate, on: proto, selector: selector, author: .forge,
-                                                          provenance: result.provenance)
+                        result.change = try await install(candidate, on: proto, selector: selector, author: author, provenance: provenance)
                         publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
                     } catch {
                         result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
