@@ -61,7 +61,7 @@ public final class Runtime: Sendable {
                     try await image.database.read { try Scrapbook.checkCompatibility($0) }
                     var migrator = DatabaseMigrator()
                     Scrapbook.registerMigrations(in: &migrator)
-                    try migrator.migrate(image.database)
+                    try migrator.migrateShared(image.database)
                     scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
                 }
                 scrapbookSlot.set(scrapbook)

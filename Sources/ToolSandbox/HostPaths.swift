@@ -39,4 +39,7 @@ enum HostPaths {
     }
 
     static var isRoot: Bool { geteuid() == 0 }
+
+    /// util-linux's setpriv, which drops to another uid and execs (see SandboxProcess).
+    static var setpriv: String { find("setpriv") ?? "/usr/bin/setpriv" }
 }

@@ -30,11 +30,14 @@ struct SandboxProcess {
         } catch {
             throw .stagingFailed("opening \(standardInputFile): \(error)")
         }
-        var options = PlatformOptions()
+        // The unprivileged host uid is taken by `setpriv` (util-linux), which then execs the runtime:
+        // setting it through the spawn (fork, then setuid in the child of a multithreaded process)
+        // can deadlock in glibc before exec; this way the spawn stays a plain posix_spawn.
+        var executable = invocation.executable
+        var arguments = invocation.arguments
         if let uid = invocation.hostUserID {
-            options.userID = uid
-            options.groupID = uid
-            options.supplementaryGroups = []
+            arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", executable] + arguments
+            executable = HostPaths.setpriv
         }
         let environment: Environment = .custom([
             "PATH": "/usr/bin:/bin",
@@ -47,11 +50,10 @@ struct SandboxProcess {
         let start = clock.now
         do {
             let result = try await Subprocess.run(
-                .path(FilePath(invocation.executable)),
-                arguments: Arguments(invocation.arguments),
+                .path(FilePath(executable)),
+                arguments: Arguments(arguments),
                 environment: environment,
                 workingDirectory: "/",
-                platformOptions: options,
                 input: .fileDescriptor(input, closeAfterSpawningProcess: true),
                 output: .sequence,
                 error: .sequence

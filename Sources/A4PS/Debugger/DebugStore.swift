@@ -18,7 +18,7 @@ struct DebugStore: Sendable {
                     status TEXT NOT NULL, fix_change INTEGER, opened_at REAL NOT NULL)
                 """)
         }
-        try migrator.migrate(database)
+        try migrator.migrateShared(database)
     }
 
     func open(_ session: DebugSession) throws -> DebugSession {

@@ -40,7 +40,7 @@ struct RunStore: Sendable {
         self.database = database
         var migrator = DatabaseMigrator()
         Self.registerMigrations(in: &migrator)
-        try migrator.migrate(database)
+        try migrator.migrateShared(database)
     }
 
     func create(_ run: RunRecord, initial: Checkpoint) throws {

@@ -36,7 +36,7 @@ final class ImageStore: Sendable {
                 try db.execute(sql: "PRAGMA synchronous = FULL")
             }
             let pool = try DatabasePool(path: path, configuration: config)
-            try ImageSchema.migrator.migrate(pool)
+            try ImageSchema.migrator.migrateShared(pool)
             return ImageStore(path: path, database: pool)
         } catch {
             throw ImageError(.storage, "cannot open the image at \(path): \(error)")
