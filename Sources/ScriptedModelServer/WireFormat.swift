@@ -71,6 +71,9 @@ enum WireFormat {
     }
 
     /// A `keep_alive` value in seconds: a number, or a duration string (`"5m"`, `"-1"`, `"0"`).
+    ///
+    /// Parsed here on purpose, not with the client's `KeepAlive`: the server stands in for Ollama,
+    /// and sharing the client's parser would let a bug in it pass its own tests.
     static func keepAliveSeconds(_ value: Any?) -> Double? {
         if let number = value as? NSNumber { return number.doubleValue }
         guard let text = value as? String else { return nil }
