@@ -1,4 +1,4 @@
-import A4PS
+@testable import A4PS
 import Foundation
 import LivingImage
 import ScriptedModelServer
@@ -98,10 +98,10 @@ import Testing
 
     @Test func extractionCopesWithFencesMarkersAndChatter() {
         let fenced = "Sure!\n```lua\nreturn 1\n```\ntext\n```\nassert(true)\n```"
-        #expect(CodeExtractorProbe.extract(fenced) == ["return 1", "assert(true)"])
+        #expect(CodeExtractor.extract(fenced).map { [$0.method, $0.tests] } == ["return 1", "assert(true)"])
         let unfenced = "return args.n + 1\n-- tests\nassert(self:send('inc', {n = 1}) == 2)"
-        #expect(CodeExtractorProbe.extract(unfenced) == ["return args.n + 1", "assert(self:send('inc', {n = 1}) == 2)"])
-        #expect(CodeExtractorProbe.extract("I cannot do that.") == nil)
+        #expect(CodeExtractor.extract(unfenced).map { [$0.method, $0.tests] } == ["return args.n + 1", "assert(self:send('inc', {n = 1}) == 2)"])
+        #expect(CodeExtractor.extract("I cannot do that.") == nil)
     }
 
     @Test func aForgeDuringARunningDeliberationDoesNotDisturbIt() async throws {
