@@ -112,6 +112,7 @@ let package = Package(
                 "LivingImage",
                 "Inference",
                 "Scrapbook",
+                "ToolSandbox",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "Logging", package: "swift-log"),
@@ -141,6 +142,7 @@ let package = Package(
                 "LivingImage",
                 "A4PSServer",
                 "A4PS",
+                "ToolSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),
             ]

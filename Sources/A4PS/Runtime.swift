@@ -5,6 +5,7 @@ import Inference
 import LivingImage
 import Logging
 import Scrapbook
+import ToolSandbox
 
 /// A running a4ps: the image, the model layer and the scrapbook, wired together so that Lua
 /// methods can `think`, `embed` and use `memory.search` / `memory.add`.
@@ -17,17 +18,20 @@ public final class Runtime: Sendable {
     public let scrapbook: Scrapbook
     /// Deliberation runs over graphs kept in the image.
     public let runner: GraphRunner
+    /// The OS sandbox Python tools run in (`[sandbox]` of config.toml).
+    public let sandbox: PythonSandbox
     /// Grows missing methods (`a4ps forge`, and `doesNotUnderstand` when ALFRED allows it).
-    public var forge: ToolForge { ToolForge(image: image, models: models) }
+    public var forge: ToolForge { ToolForge(image: image, models: models, sandbox: sandbox) }
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     private let watching: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
-                 debugger: LiveDebugger, httpClient: HTTPClient) {
+                 debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient) {
+        self.sandbox = sandbox
         self.debugger = debugger
-        watching = debugger.watch()
+        watching = debugger.watch(repairing: repairing)
         self.config = config
         self.image = image
         self.models = models
@@ -37,19 +41,22 @@ public final class Runtime: Sendable {
     }
 
     /// Opens (creating from genesis when `create` is set) the image and the scrapbook — in the
-    /// image file, or in `[memory] db_path` when config.toml names one.
+    /// image file, or in `[memory] db_path` when config.toml names one. `repairing` lets the live
+    /// debugger repair failing methods on its own (for long-running processes such as `serve`).
     public static func open(imagePath: String, config: A4PSConfig, create: Bool = true, limits: RunLimits = .standard,
-                            logger: Logger? = nil) async throws -> Runtime {
+                            repairing: Bool = false, logger: Logger? = nil) async throws -> Runtime {
         let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: config.inference.connectTimeoutSeconds)
         do {
             let models = try ModelManager(config: config, httpClient: client)
             let embedder = ModelEmbedder(models: models, modelName: config.models.embedding)
             let scrapbookSlot = LateBound<Scrapbook>("the scrapbook")
             let forgeSlot = LateBound<ToolForge>("the Tool Forge")
+            let imageSlot = LateBound<Image>("the image")
+            let sandbox = PythonSandbox(settings: config.sandbox)
             let image = try await Image.open(
                 at: imagePath, create: create,
                 primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot)
-                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot)],
+                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot), PythonTools.primitive(sandbox: sandbox, image: imageSlot)],
                 limits: limits, logger: logger)
             do {
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
@@ -65,10 +72,12 @@ public final class Runtime: Sendable {
                     scrapbook = try Scrapbook(database: image.database, embedder: embedder, logger: scrapbookLogger)
                 }
                 scrapbookSlot.set(scrapbook)
-                forgeSlot.set(ToolForge(image: image, models: models))
+                imageSlot.set(image)
+                forgeSlot.set(ToolForge(image: image, models: models, sandbox: sandbox))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
-                                      debugger: try LiveDebugger(image: image, models: models), httpClient: client)
+                                      debugger: try LiveDebugger(image: image, models: models), repairing: repairing,
+                                      sandbox: sandbox, httpClient: client)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {

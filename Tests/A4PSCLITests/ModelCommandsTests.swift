@@ -37,9 +37,34 @@ import Testing
             #expect(healthy.status == 0, "\(healthy.stdout)")
             #expect(healthy.stdout.contains("0.0.0-a4ps-scripted"))
             #expect(healthy.stdout.contains("phi3:mini-4k-instruct"))
+            #expect(healthy.stdout.contains("✓ sandbox (bubblewrap): a test tool ran in"), "\(healthy.stdout)")
             let down = try await CLIProcess.run(["doctor"], in: dir, environment: ["OLLAMA_HOST": "127.0.0.1:1", "A4PS_CONFIG": env["A4PS_CONFIG"]!])
             #expect(down.status == 1)
             #expect(down.stdout.contains("ollama serve"))
+        }
+    }
+
+    @Test func forgePythonWritesASandboxedToolOrRefusesWithoutASandbox() async throws {
+        let tool = "```python\n# BRICK>>shout: upper-cases text\ndef run(args):\n    return args[\"text\"].upper() + \"!\"\n```\n"
+            + "```python\ndef test_shout():\n    assert run({\"text\": \"hi\"}) == \"HI!\"\n```\n"
+        try await withServer(Script(rules: [.init(model: "phi3:mini-4k-instruct", replies: [tool])])) { dir, env in
+            let forged = try await CLIProcess.run(["forge", "BRICK", "shout", "upper-cases text", "--python"], in: dir, environment: env)
+            #expect(forged.status == 0, "\(forged.stdout)\(forged.stderr)")
+            #expect(forged.stdout.contains("attempt 1: passed its tests and ALFRED's review"))
+            let sent = try await CLIProcess.run(["send", "BRICK", "shout", "{\"text\": \"hello\"}"], in: dir, environment: env)
+            #expect(sent.status == 0, "\(sent.stderr)")
+            #expect(sent.stdout.contains("HELLO!"))
+
+            let config = dir.appendingPathComponent("nosandbox.toml")
+            try "[sandbox]\nexecutable = \"/nonexistent/bwrap\"\n".write(to: config, atomically: true, encoding: .utf8)
+            var without = env
+            without["A4PS_CONFIG"] = config.path
+            let refused = try await CLIProcess.run(["forge", "BRICK", "whisper", "lower-cases text", "--python"], in: dir, environment: without)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("refuses to write Python tools"), "\(refused.stderr)")
+            #expect(refused.stderr.contains("apt-get install bubblewrap"))
+            let doctor = try await CLIProcess.run(["doctor"], in: dir, environment: without)
+            #expect(doctor.stdout.contains("! sandbox: bubblewrap is not installed"), "\(doctor.stdout)")
         }
     }
 

@@ -52,6 +52,41 @@ import Testing
         }
     }
 
+    @Test func aRunningSystemRepairsAFailingMethodOnItsOwn() async throws {
+        let script = Script(rules: [.init(model: "phi3:mini-4k-instruct", contains: "failed when", reply: Self.fix)])
+        try await withRuntime(script, repairing: true) { runtime, server in
+            let events = runtime.image.events.subscribe()
+            try await runtime.image.defineMethod("count", on: "BABS", source: "-- counts the items\nreturn #args.items")
+            await #expect(throws: ImageError.self) { try await runtime.image.send("BABS", "count", [:]) }
+            var names: [String] = []
+            for await event in events {
+                guard case .emitted(_, let name, _) = event, name.hasPrefix("debug.") else { continue }
+                names.append(name)
+                if name != "debug.opened" { break }
+            }
+            #expect(names == ["debug.opened", "debug.fixed"])
+            let session = try #require(try runtime.debugger.sessions().first)
+            #expect(session.status == .fixed)
+            #expect(try await runtime.image.send("BABS", "count", [:]) == 0)
+            #expect(try await chatRequests(server).count == 1)
+        }
+    }
+
+    @Test func aMethodThatKeepsFailingHasOneOpenSession() async throws {
+        try await withRuntime { runtime, _ in
+            try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")
+            for _ in 0..<3 { _ = try? await runtime.image.send("ROBIN", "half", ["n": 4]) }
+            _ = try await waitForSession(runtime)
+            try await Task.sleep(for: .milliseconds(100))
+            #expect(try runtime.debugger.sessions().count == 1)
+            // Once it is closed, a new failure opens a new session.
+            _ = try await runtime.debugger.close(try runtime.debugger.sessions()[0].id)
+            _ = try? await runtime.image.send("ROBIN", "half", ["n": 4])
+            for _ in 0..<100 where try runtime.debugger.sessions().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
+            #expect(try runtime.debugger.sessions().count == 2)
+        }
+    }
+
     @Test func aPersonClosesASessionWithTheirOwnFix() async throws {
         try await withRuntime { runtime, _ in
             try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")

@@ -7,7 +7,8 @@ import Testing
 
 /// A fresh image in a temporary directory, a scripted model server on loopback, and the
 /// runtime wired to both, for the duration of `body`.
-func withRuntime(_ script: Script = Script(), serverUp: Bool = true,
+func withRuntime(_ script: Script = Script(), serverUp: Bool = true, repairing: Bool = false,
+                 configure: (inout A4PSConfig) -> Void = { _ in },
                  _ body: (Runtime, ScriptedModelServer) async throws -> Void) async throws {
     let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a4ps-runtime-\(UUID().uuidString)")
     try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
@@ -17,8 +18,10 @@ func withRuntime(_ script: Script = Script(), serverUp: Bool = true,
     if !serverUp { await server.stop() }
     var config = A4PSConfig(environment: ["OLLAMA_HOST": url])
     config.inference.connectTimeoutSeconds = 1
+    configure(&config)
     let limits = RunLimits(memoryBytes: 32 << 20, instructions: 10_000_000, wallClockSeconds: 30)
-    let runtime = try await Runtime.open(imagePath: dir.appendingPathComponent("r.image").path, config: config, limits: limits)
+    let runtime = try await Runtime.open(imagePath: dir.appendingPathComponent("r.image").path, config: config, limits: limits,
+                                      repairing: repairing)
     do {
         try await body(runtime, server)
     } catch {

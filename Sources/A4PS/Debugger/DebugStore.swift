@@ -21,8 +21,13 @@ struct DebugStore: Sendable {
         try migrator.migrateShared(database)
     }
 
-    func open(_ session: DebugSession) throws -> DebugSession {
+    /// Records a new session; nil when the same method (same source) already has an open one.
+    func open(_ session: DebugSession) throws -> DebugSession? {
         try database.write { db in
+            let alreadyOpen = try Bool.fetchOne(db, sql: """
+                SELECT EXISTS(SELECT 1 FROM debug_sessions WHERE owner = ? AND selector = ? AND source = ? AND status = 'open')
+                """, arguments: [session.owner, session.selector, session.source]) ?? false
+            if alreadyOpen { return nil }
             try db.execute(sql: """
                 INSERT INTO debug_sessions(proto, selector, owner, args, error, traceback, source, status, opened_at)
                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)

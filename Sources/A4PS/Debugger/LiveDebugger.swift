@@ -8,6 +8,10 @@ import LivingImage
 /// reproducing test, every existing test of the proto, ALFRED's review), then swapped in; the
 /// failing message can then be sent again. A person may instead close a session with a fix of
 /// their own.
+///
+/// A method that keeps failing opens one session until it is repaired. In a long-running process
+/// (`a4ps serve`) the debugger repairs each new session at once, one at a time, while the
+/// DEBUGGER's codex says `auto_fix = "on"`; elsewhere fixes run on request (`a4ps debug fix`).
 public struct LiveDebugger: Sendable {
     let image: Image
     let models: ModelManager
@@ -21,19 +25,59 @@ public struct LiveDebugger: Sendable {
         self.maxAttempts = maxAttempts
     }
 
-    /// Opens sessions for methods that raise, until the image's event stream ends.
-    func watch() -> Task<Void, Never> {
+    /// Opens sessions for methods that raise, until the image's event stream ends; with
+    /// `repairing`, also asks for a fix of each new session (when the codex allows it). Repairs
+    /// still running when the stream ends are cancelled: nothing is swapped in half-way.
+    func watch(repairing: Bool = false) -> Task<Void, Never> {
         let events = image.events.subscribe()
+        let (opened, queue) = AsyncStream<Int64>.makeStream()
         return Task {
-            for await event in events {
-                guard case .methodRaised(let proto, let selector, let owner, let args, let error, let traceback) = event,
-                      !error.contains(" raised: "),  // a failure passed up from a nested send has its own session
-                      let source = image.memory.proto(named: owner)?.methods[selector]?.source
-                else { continue }
-                _ = try? store.open(DebugSession(id: 0, proto: proto, selector: selector, owner: owner, args: args, error: error,
-                                                 traceback: traceback, source: source, status: .open, fixChange: nil, openedAt: Date()))
+            await withTaskGroup(of: Void.self) { group in
+                if repairing {
+                    group.addTask {
+                        for await id in opened where !Task.isCancelled && autoFixAllowed {
+                            await repair(id)
+                        }
+                    }
+                }
+                for await event in events {
+                    guard case .methodRaised(let proto, let selector, let owner, let args, let error, let traceback) = event,
+                          !error.contains(" raised: "),  // a failure passed up from a nested send has its own session
+                          let source = image.memory.proto(named: owner)?.methods[selector]?.source,
+                          let session = try? store.open(DebugSession(id: 0, proto: proto, selector: selector, owner: owner, args: args,
+                                                                     error: error, traceback: traceback, source: source, status: .open,
+                                                                     fixChange: nil, openedAt: Date()))
+                    else { continue }
+                    publish("debug.opened", session, [:])
+                    queue.yield(session.id)
+                }
+                queue.finish()
+                group.cancelAll()
             }
         }
+    }
+
+    /// The DEBUGGER's codex: `auto_fix = "off"` leaves repairs to a person's `a4ps debug fix`.
+    private var autoFixAllowed: Bool {
+        image.memory.proto(named: "DEBUGGER")?.codex["auto_fix"]?.stringValue != "off"
+    }
+
+    private func repair(_ id: Int64) async {
+        guard let session = try? session(id), session.status == .open else { return }
+        do {
+            let result = try await fix(id)
+            publish(result.succeeded ? "debug.fixed" : "debug.unfixed", session, [
+                "attempts": .int(result.attempts.count), "change": result.change.map { .integer($0.id) } ?? .null,
+            ])
+        } catch {
+            publish("debug.unfixed", session, ["reason": .string("\(error)")])
+        }
+    }
+
+    private func publish(_ name: String, _ session: DebugSession, _ detail: [String: JSONValue]) {
+        let payload: [String: JSONValue] = ["session": .integer(session.id), "proto": .string(session.proto),
+                                            "selector": .string(session.selector), "error": .string(session.error)]
+        image.events.publish(.emitted(proto: session.owner, name: name, payload: .object(payload.merging(detail) { _, new in new })))
     }
 
     public func sessions(limit: Int = 50) throws -> [DebugSession] { try store.sessions(limit: limit) }

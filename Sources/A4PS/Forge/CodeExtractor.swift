@@ -1,10 +1,11 @@
 import Foundation
 
-/// Pulls a Lua method and its tests out of a model's answer, fenced or not, with or without chatter.
+/// Pulls a method (or Python tool) and its tests out of a model's answer, fenced or not, with or
+/// without chatter.
 ///
-/// Recognised: two fenced blocks (```lua … ``` or plain ```), the first the method and the second
-/// the tests; or unfenced text split by a line `-- tests`. A leading `-- PROTO>>selector` line
-/// in the method names what the candidate is for.
+/// Recognised: two fenced blocks (```lua / ```python … ``` or plain ```), the first the code and
+/// the second the tests; or unfenced text split by a line `-- tests` (`# tests` in Python). A
+/// leading `-- PROTO>>selector` (`# PROTO>>selector`) line in the code names what it is for.
 enum CodeExtractor {
     struct Candidate: Sendable, Hashable {
         var method: String
@@ -13,7 +14,7 @@ enum CodeExtractor {
         var declaredTarget: String?
     }
 
-    static func extract(_ answer: String) -> Candidate? {
+    static func extract(_ answer: String, language: ForgeLanguage = .lua) -> Candidate? {
         let blocks = fencedBlocks(answer)
         var method: String
         var tests: String
@@ -23,7 +24,7 @@ enum CodeExtractor {
         } else {
             let body = blocks.first ?? answer
             let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let split = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix("-- tests") }) else {
+            guard let split = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix(language.comment + " tests") }) else {
                 return nil
             }
             method = lines[..<split].joined(separator: "\n")
@@ -32,7 +33,7 @@ enum CodeExtractor {
         method = method.trimmingCharacters(in: .whitespacesAndNewlines)
         tests = tests.trimmingCharacters(in: .whitespacesAndNewlines)
         guard !method.isEmpty, !tests.isEmpty else { return nil }
-        return Candidate(method: method, tests: tests, declaredTarget: declaredTarget(of: method))
+        return Candidate(method: method, tests: tests, declaredTarget: declaredTarget(of: method, comment: language.comment))
     }
 
     /// The contents of every ``` fenced block, in order.
@@ -55,9 +56,9 @@ enum CodeExtractor {
         return blocks
     }
 
-    private static func declaredTarget(of method: String) -> String? {
-        guard let first = method.split(separator: "\n").first?.trimmingCharacters(in: .whitespaces), first.hasPrefix("--") else { return nil }
-        let words = first.dropFirst(2).split(separator: " ")
+    private static func declaredTarget(of method: String, comment: String) -> String? {
+        guard let first = method.split(separator: "\n").first?.trimmingCharacters(in: .whitespaces), first.hasPrefix(comment) else { return nil }
+        let words = first.dropFirst(comment.count).split(separator: " ")
         return words.first(where: { $0.contains(">>") }).map(String.init)
     }
 }

@@ -12,6 +12,8 @@ public struct ForgeResult: Sendable, Hashable {
 
     public var proto: String
     public var selector: String
+    /// What was forged: a Lua method or a Python tool.
+    public var language: ForgeLanguage
     public var model: String
     public var attempts: [Attempt]
     /// The committed change, when a candidate passed every test and the governor.
@@ -23,6 +25,7 @@ public struct ForgeResult: Sendable, Hashable {
     var provenance: JSONValue {
         [
             "forge": .string("\(proto)>>\(selector)"),
+            "language": .string(language.rawValue),
             "model": .string(model),
             "attempts": .array(attempts.map { a in
                 ["number": .int(a.number), "method": a.method.map { .string($0) } ?? .null,

@@ -1,63 +1,84 @@
 import Foundation
 import Inference
 import LivingImage
+import ToolSandbox
 
-/// The tactical loop of self-creation: BRICK writes a missing Lua method and its tests; the forge
-/// installs the candidate on a clone of the proto, runs the new tests and every existing test of
-/// the proto against the clone, feeds failures back to BRICK (up to `maxAttempts`), asks ALFRED
-/// to check it against the codex's governance rules, and swaps it in by compare-and-swap with its
-/// provenance in the change log.
+/// The tactical loop of self-creation: BRICK writes a missing Lua method (or a Python tool) and its
+/// tests; the forge installs the candidate on a clone of the proto, runs the new tests (a Python
+/// tool's in the OS sandbox) and every existing test of the proto against the clone, feeds
+/// failures back to BRICK (up to `maxAttempts`), asks ALFRED to check it against the codex's
+/// governance rules, and swaps it in by compare-and-swap with its provenance in the change log.
 ///
-/// A proto's tests live in its slot `tests` (`{selector: lua}`), so later forges keep them passing.
+/// A proto's tests live in its slot `tests` (`{selector: lua}`), so later forges keep them passing;
+/// its Python tools, with their own tests, in the slot `python_tools` (see ``PythonTools``).
 public struct ToolForge: Sendable {
     let image: Image
     let models: ModelManager
+    let sandbox: PythonSandbox
     let maxAttempts: Int
     let limits: RunLimits
 
-    public init(image: Image, models: ModelManager, maxAttempts: Int = 3,
+    public init(image: Image, models: ModelManager, sandbox: PythonSandbox = PythonSandbox(), maxAttempts: Int = 3,
                 limits: RunLimits = RunLimits(instructions: 20_000_000, wallClockSeconds: 30)) {
         self.image = image
         self.models = models
+        self.sandbox = sandbox
         self.maxAttempts = maxAttempts
         self.limits = limits
     }
 
-    /// Forges `selector` on `proto` from a description and an example argument.
-    public func forge(proto: String, selector: String, description: String, exampleArgs: JSONValue = .null) async throws -> ForgeResult {
+    /// Forges `selector` on `proto` from a description and an example argument, as a Lua method or
+    /// as a Python tool. A Python tool is refused (``ForgeRefusal``) when no sandbox can run it.
+    public func forge(proto: String, selector: String, description: String, exampleArgs: JSONValue = .null,
+                      language: ForgeLanguage = .lua) async throws -> ForgeResult {
         try Name.validate(proto, as: .proto)
         try Name.validate(selector, as: .selector)
+        if language == .python {
+            do {
+                try sandbox.checkAvailable()
+            } catch {
+                publish(proto, selector, "refused", ["reason": .string(error.description)])
+                throw ForgeRefusal(reason: "the forge refuses to write Python tools here: \(error)")
+            }
+            guard selector.allSatisfy({ $0.isASCII && ($0.isLetter || $0.isNumber || $0 == "_") }) else {
+                throw ForgeRefusal(reason: "a Python tool's name must be letters, digits and underscores, not '\(selector)'")
+            }
+        }
         guard let brick = image.memory.proto(named: "BRICK") else { throw ImageError.noSuchProto("BRICK") }
         let binding = PersonaPrimitives.binding(for: brick, models: models)
-        publish(proto, selector, "started", ["description": .string(description)])
+        publish(proto, selector, "started", ["description": .string(description), "language": .string(language.rawValue)])
         guard let target = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
         if target.methods[selector] != nil {
             throw ImageError(.invalidValue, "\(proto) already has \(selector): the forge only adds missing methods (redefine it with `a4ps method define`)")
         }
-        return try await attempt(binding, prompt: prompt(for: target, selector: selector, description: description, example: exampleArgs),
-                                 proto: proto, selector: selector, author: .forge, runID: "forge-\(proto)-\(selector)")
+        let prompt = language == .lua
+            ? luaPrompt(for: target, selector: selector, description: description, example: exampleArgs)
+            : pythonPrompt(for: target, selector: selector, description: description, example: exampleArgs)
+        return try await attempt(binding, prompt: prompt, proto: proto, selector: selector, language: language, author: .forge,
+                                 runID: "forge-\(proto)-\(selector)")
     }
 
     /// The loop the forge and the debugger share: ask the persona, extract the candidate, verify it
     /// on a clone, feed the failures back, up to `maxAttempts`; install the first that passes.
-    func attempt(_ binding: PersonaBinding, prompt: String, proto: String, selector: String, author: ChangeAuthor,
-                 runID: String, provenance extra: [String: JSONValue] = [:]) async throws -> ForgeResult {
-        var result = ForgeResult(proto: proto, selector: selector, model: binding.model ?? models.model(for: binding.persona) ?? "?",
-                                 attempts: [])
+    func attempt(_ binding: PersonaBinding, prompt: String, proto: String, selector: String, language: ForgeLanguage = .lua,
+                 author: ChangeAuthor, runID: String, provenance extra: [String: JSONValue] = [:]) async throws -> ForgeResult {
+        var result = ForgeResult(proto: proto, selector: selector, language: language,
+                                 model: binding.model ?? models.model(for: binding.persona) ?? "?", attempts: [])
         var conversation: [ChatMessage] = [.user(prompt)]
         for number in 1...maxAttempts {
             let answer = try await models.chat(binding, messages: conversation, options: ThinkOptions(), runID: runID)
             var attempt = ForgeResult.Attempt(number: number, method: nil, tests: nil, errors: [])
-            if let candidate = CodeExtractor.extract(answer.text) {
+            if let candidate = CodeExtractor.extract(answer.text, language: language) {
                 attempt.method = candidate.method
                 attempt.tests = candidate.tests
-                attempt.errors = await verify(candidate, proto: proto, selector: selector)
+                attempt.errors = await verify(candidate, proto: proto, selector: selector, language: language)
                 if attempt.errors.isEmpty {
                     result.attempts.append(attempt)
                     var provenance = result.provenance
                     if case .object(let members) = provenance { provenance = .object(members.merging(extra) { _, new in new }) }
                     do {
-                        result.change = try await install(candidate, on: proto, selector: selector, author: author, provenance: provenance)
+                        result.change = try await install(candidate, on: proto, selector: selector, language: language,
+                                                          author: author, provenance: provenance)
                         publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
                     } catch {
                         result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
@@ -66,40 +87,65 @@ public struct ToolForge: Sendable {
                     return result
                 }
             } else {
-                attempt.errors = ["no method and tests found in the answer: give two fenced ```lua blocks, the method then its tests"]
+                attempt.errors = ["no code and tests found in the answer: give two fenced \(language.fence) blocks, the code then its tests"]
             }
             publish(proto, selector, "attemptFailed", ["attempt": .int(number), "errors": .array(attempt.errors.map { .string($0) })])
             result.attempts.append(attempt)
             conversation += [.assistant(answer.text), .user("That did not work:\n" + attempt.errors.map { "- " + $0 }.joined(separator: "\n")
-                + "\nFix it and answer again with the two fenced ```lua blocks (method, then tests).")]
+                + "\nFix it and answer again with the two fenced \(language.fence) blocks (code, then tests).")]
         }
         publish(proto, selector, "gaveUp", ["attempts": .int(maxAttempts)])
         return result
     }
 
     /// Swaps a verified candidate in (method and its tests) by compare-and-swap, with its provenance.
-    func install(_ candidate: CodeExtractor.Candidate, on proto: String, selector: String, author: ChangeAuthor,
-                 provenance: JSONValue) async throws -> ChangeRecord? {
+    func install(_ candidate: CodeExtractor.Candidate, on proto: String, selector: String, language: ForgeLanguage,
+                 author: ChangeAuthor, provenance: JSONValue) async throws -> ChangeRecord? {
         guard let current = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
-        var clone = current.clone()
-        clone.define(selector, source: candidate.method)
-        var tests = clone.slots["tests"]?.objectValue ?? [:]
-        tests[selector] = .string(candidate.tests)
-        clone.slots["tests"] = .object(tests)
-        return try await image.memory.swap(clone, expecting: current.version, author: author, reason: provenance.jsonText)
+        let updated = applying(candidate, to: current, selector: selector, language: language)
+        return try await image.memory.swap(updated, expecting: current.version, author: author, reason: provenance.jsonText)
+    }
+
+    /// The proto with the candidate in it: a Lua method and its tests in the slot `tests`; or a
+    /// Python tool in the slot `python_tools` and the Lua method that calls it.
+    private func applying(_ candidate: CodeExtractor.Candidate, to proto: Proto, selector: String, language: ForgeLanguage) -> Proto {
+        var clone = proto.clone()
+        switch language {
+        case .lua:
+            clone.define(selector, source: candidate.method)
+            var tests = clone.slots["tests"]?.objectValue ?? [:]
+            tests[selector] = .string(candidate.tests)
+            clone.slots["tests"] = .object(tests)
+        case .python:
+            clone.define(selector, source: PythonTools.bridgeMethod(proto: proto.name, selector: selector))
+            var tools = clone.slots[PythonTools.slot]?.objectValue ?? [:]
+            tools[selector] = ["source": .string(candidate.method), "tests": .string(candidate.tests)]
+            clone.slots[PythonTools.slot] = .object(tools)
+        }
+        return clone
     }
 
     /// Every reason not to install the candidate (empty when it passes).
-    func verify(_ candidate: CodeExtractor.Candidate, proto: String, selector: String) async -> [String] {
+    func verify(_ candidate: CodeExtractor.Candidate, proto: String, selector: String, language: ForgeLanguage = .lua) async -> [String] {
         // `-- BRICK>>double: what it does` — the colon may belong to the comment, not the selector.
         func bare(_ s: String) -> Substring { s.hasSuffix(":") ? s.dropLast() : Substring(s) }
         if let declared = candidate.declaredTarget, bare(declared) != bare("\(proto)>>\(selector)") {
             return ["the candidate is for \(bare(declared)), but the forge was asked for \(proto)>>\(selector)"]
         }
         guard let current = image.memory.proto(named: proto) else { return ["\(proto) no longer exists"] }
-        var clone = current.clone()
-        clone.define(selector, source: candidate.method)
-        var tests: [(String, String)] = [("new tests", candidate.tests)]
+        var clone = applying(candidate, to: current, selector: selector, language: language)
+        var tests: [(String, String)] = []
+        switch language {
+        case .lua:
+            tests.append(("new tests", candidate.tests))
+        case .python:
+            do {
+                let report = try await sandbox.test(PythonTool(name: selector, source: candidate.method, tests: candidate.tests))
+                if !report.passed { return [report.feedback] }
+            } catch {
+                return ["the sandbox could not run the tests: \(error)"]
+            }
+        }
         for (name, source) in (current.slots["tests"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let source = source.stringValue { tests.append(("existing tests of \(name)", source)) }
         }
@@ -115,7 +161,8 @@ public struct ToolForge: Sendable {
         guard errors.isEmpty else { return errors }
         do {
             let review = try await image.send("ALFRED", "review", ["proto": .string(proto), "selector": .string(selector),
-                                                                   "source": .string(candidate.method), "author": "forge"],
+                                                                   "source": .string(candidate.method), "author": "forge",
+                                                                   "language": .string(language.rawValue)],
                                               author: .system)
             if review["approved"] != true {
                 return (review["violations"]?.arrayValue ?? []).map { "ALFRED's governance: \($0.stringValue ?? $0.jsonText)" }
@@ -126,7 +173,7 @@ public struct ToolForge: Sendable {
         return []
     }
 
-    private func prompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
+    private func luaPrompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
         let describe = (try? image.describe(target.name))?.prettyText ?? target.name
         return """
             Write the Lua method `\(selector)` for the proto \(target.name) of a living image.
@@ -139,13 +186,35 @@ public struct ToolForge: Sendable {
             House rules for methods: the body of a Lua 5.4 function that receives `self` (the receiver) and `args`
             (the message's JSON argument) and returns a JSON value. Available: self:get(slot), self:set(slot, value),
             self:send(selector, args), send(proto, selector, args), think(prompt, opts), embed(texts),
-            memory.search(query, opts), memory.add(text, opts), log(...), emit(name, payload), json.encode/decode/null/array,
+            memory.search(query, opts), memory.add(text, opts), python(tool, args) (the proto's Python tools), log(...),
+            emit(name, payload), json.encode/decode/null/array,
             string, table, math, utf8, os.time/clock/date, pcall, error, assert. Not available: io, os.execute, require,
             load, dofile, debug, package, coroutine, print.
 
             Answer with exactly two fenced ```lua blocks: first the method body (its first line a comment
             `-- \(target.name)>>\(selector): what it does`), then its tests: Lua code with assert(...) that calls the
             method with self:send("\(selector)", args) on examples and checks the answers.
+            """
+    }
+
+    private func pythonPrompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
+        let describe = (try? image.describe(target.name))?.prettyText ?? target.name
+        return """
+            Write the Python tool `\(selector)` for the proto \(target.name) of a living image.
+            What it must do: \(description)
+            Example argument (`args`): \(example.jsonText)
+
+            The proto:
+            \(describe)
+
+            House rules for Python tools: Python 3 with its standard library only. The tool defines
+            `def run(args):`, which gets the message's JSON argument (dicts, lists, str, int, float, bool, None)
+            and returns a JSON-encodable answer. It runs in a sandbox: no network, a read-only file system
+            except /tmp, no other processes, limits on CPU time and memory — do not try to get around them.
+
+            Answer with exactly two fenced ```python blocks: first the tool (its first line a comment
+            `# \(target.name)>>\(selector): what it does`), then its tests: functions named test_* that call
+            run(...) on examples and check the answers with assert.
             """
     }
 

@@ -37,6 +37,16 @@ import Foundation
 /// retry_delay_ms = 250                # doubles on each retry
 /// embed_batch_size = 64
 ///
+/// [sandbox]                      # where Python tools run (the Tool Forge writes them)
+/// runtime = "bubblewrap"          # "bubblewrap" | "gvisor" (runsc, rootless, no network)
+/// # executable = "/usr/bin/bwrap" # default: bwrap / runsc on PATH
+/// # python = "/usr/bin/python3"   # the python3 run inside
+/// wall_time_seconds = 10          # a whole run; then everything in the sandbox is killed
+/// cpu_seconds = 5                 # per process
+/// memory_mb = 512                 # address space per process
+/// processes = 16                  # processes and threads at once
+/// temp_mb = 64                    # the private writable /tmp
+///
 /// [backends.ollama]               # always present; override its host here
 /// kind = "ollama"                 # "ollama" | "openai"
 /// host = "http://127.0.0.1:11434" # default: OLLAMA_HOST, else this
@@ -62,6 +72,8 @@ public struct A4PSConfig: Sendable, Hashable {
     public var scheduler = SchedulerSettings()
     /// `[inference]`.
     public var inference = InferenceSettings()
+    /// `[sandbox]`.
+    public var sandbox = SandboxSettings()
     /// `[backends.NAME]`, by name; `ollama` is always defined.
     public var backends: [String: BackendSettings]
     /// `[personas.NAME]`, by lower-case role name.

@@ -74,6 +74,26 @@ struct ConfigReader {
             config.scheduler.keepAlive = parsed
         }
 
+        let sandbox = try table("sandbox")
+        if let runtime = try string(sandbox, "sandbox", "runtime") {
+            guard let parsed = SandboxSettings.Runtime(rawValue: runtime) else {
+                throw invalid("sandbox", "runtime", "must be \"bubblewrap\" or \"gvisor\", not \"\(runtime)\"")
+            }
+            config.sandbox.runtime = parsed
+        }
+        config.sandbox.executable = try string(sandbox, "sandbox", "executable")
+        config.sandbox.python = try string(sandbox, "sandbox", "python")
+        if let value = try number(sandbox, "sandbox", "wall_time_seconds") {
+            config.sandbox.wallTimeSeconds = try positive(value, "sandbox", "wall_time_seconds")
+        }
+        for (key, path) in [("cpu_seconds", \SandboxSettings.cpuSeconds), ("memory_mb", \.memoryMB),
+                            ("processes", \.processes), ("temp_mb", \.tempMB)] {
+            if let value = try integer(sandbox, "sandbox", key) {
+                guard value > 0 else { throw invalid("sandbox", key, "must be at least 1") }
+                config.sandbox[keyPath: path] = value
+            }
+        }
+
         let inference = try table("inference")
         if let name = try string(inference, "inference", "default_backend") { config.inference.defaultBackend = name }
         if let value = try number(inference, "inference", "connect_timeout_seconds") {

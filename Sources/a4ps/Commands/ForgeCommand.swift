@@ -3,23 +3,27 @@ import ArgumentParser
 import Foundation
 import LivingImage
 
-/// `a4ps forge PROTO SELECTOR "description"`: grow a missing method with the Tool Forge.
+/// `a4ps forge PROTO SELECTOR "description" [--python]`: grow a missing method (or a Python tool
+/// run in the OS sandbox) with the Tool Forge.
 struct ForgeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "forge",
-        abstract: "BRICK writes a missing method and its tests; verified on a clone, checked by ALFRED, then swapped in."
+        abstract: "BRICK writes a missing method (or, with --python, a sandboxed Python tool) and its tests; verified on a clone, checked by ALFRED, then swapped in."
     )
     @OptionGroup var options: ImageOptions
     @Argument(help: "The proto to grow.") var proto: String
     @Argument(help: "The new selector.") var selector: String
     @Argument(help: "What the method must do.") var description: String
     @Option(help: "An example argument, as JSON.") var example: String?
+    @Flag(help: "Write a Python tool, run as python3 in the OS sandbox of [sandbox] in config.toml, instead of a Lua method.")
+    var python = false
 
     func run() async throws {
         let args = try example.map { try parseJSONArgument($0, what: "--example") } ?? .null
         let (proto, selector, description) = (proto, selector, description)
+        let language: ForgeLanguage = python ? .python : .lua
         let result = try await options.withRuntime { runtime in
-            try await runtime.forge.forge(proto: proto, selector: selector, description: description, exampleArgs: args)
+            try await runtime.forge.forge(proto: proto, selector: selector, description: description, exampleArgs: args, language: language)
         }
         for attempt in result.attempts {
             emitLine("attempt \(attempt.number): " + (attempt.errors.isEmpty ? "passed its tests and ALFRED's review" : "rejected"))
@@ -29,6 +33,8 @@ struct ForgeCommand: AsyncParsableCommand {
             emitLine("could not forge \(proto)>>\(selector) in \(result.attempts.count) attempts; \(proto) is unchanged")
             throw ExitCode(1)
         }
-        emitLine("forged \(proto)>>\(selector) (change #\(change.id)); see `a4ps method show \(proto) \(selector)`")
+        emitLine("forged \(proto)>>\(selector) (change #\(change.id)); see " + (python
+            ? "`a4ps slot get \(proto) python_tools`; call it with `a4ps send \(proto) \(selector) ARGS`"
+            : "`a4ps method show \(proto) \(selector)`"))
     }
 }

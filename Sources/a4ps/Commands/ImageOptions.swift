@@ -30,9 +30,11 @@ struct ImageOptions: ParsableArguments {
         return logger
     }
 
-    /// Runs `body` with the whole system open (image, models, scrapbook), then shuts it down.
-    func withRuntime<T>(create: Bool = true, _ body: (Runtime) async throws -> T) async throws -> T {
-        let runtime = try await Runtime.open(imagePath: imagePath, config: loadConfig(), create: create, logger: logger)
+    /// Runs `body` with the whole system open (image, models, scrapbook), then shuts it down;
+    /// `repairing` lets the live debugger repair failing methods on its own (long-running commands).
+    func withRuntime<T>(create: Bool = true, repairing: Bool = false, _ body: (Runtime) async throws -> T) async throws -> T {
+        let runtime = try await Runtime.open(imagePath: imagePath, config: loadConfig(), create: create, repairing: repairing,
+                                             logger: logger)
         do {
             let result = try await body(runtime)
             await runtime.shutdown()

@@ -16,7 +16,7 @@ struct ServeCommand: AsyncParsableCommand {
     func run() async throws {
         let path = options.imagePath
         let (host, port, logger) = (host, port, options.logger)
-        try await options.withRuntime { runtime in
+        try await options.withRuntime(repairing: true) { runtime in
             try await ImageServer(image: runtime.image, logger: logger).run(host: host, port: port) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (Ctrl-C to stop)")
             }

@@ -1,6 +1,7 @@
 -- Decides whether the Tool Forge may grow `args.selector` on `args.proto`, by the governance
 -- rules of ALFRED's codex: forge_policy ("on" | "off"), forge_allowed (protos), and
--- forge_attempts_per_hour (counted in the slot `forge_log`). Answers {approved, reason}.
+-- forge_attempts_per_hour (counted in the slot `forge_log`), forge_language ("lua" | "python").
+-- Answers {approved, reason, language}.
 local rules = (self:describe().codex or {}).governance or {}
 if rules.forge_policy == "off" then return {approved = false, reason = "the forge is off (ALFRED's codex: forge_policy)"} end
 local allowed = false
@@ -18,4 +19,4 @@ if #recent >= (rules.forge_attempts_per_hour or 10) then
 end
 recent[#recent + 1] = now
 self:set("forge_log", recent)
-return {approved = true, reason = "allowed"}
+return {approved = true, reason = "allowed", language = rules.forge_language or "lua"}

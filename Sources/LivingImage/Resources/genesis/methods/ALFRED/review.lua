@@ -1,5 +1,5 @@
 -- Governance check of a proposed method, against the rules in ALFRED's codex.
--- args = {proto = "BRICK", selector = "name", source = "lua source", author = "forge"}
+-- args = {proto = "BRICK", selector = "name", source = "...", author = "forge", language = "lua" | "python"}
 -- Answers {approved = true|false, violations = [...]}.
 local rules = (self:describe().codex or {}).governance or {}
 local violations = json.array()
@@ -12,9 +12,10 @@ local limit = rules.max_method_bytes or 16384
 if #source > limit then
   violations[#violations + 1] = string.format("source is %d bytes; the limit is %d", #source, limit)
 end
-for _, primitive in ipairs(rules.forbidden_primitives or {}) do
+local python = args.language == "python"
+for _, primitive in ipairs((python and rules.forbidden_python or rules.forbidden_primitives) or {}) do
   if string.find(source, primitive, 1, true) then
-    violations[#violations + 1] = "uses the forbidden primitive '" .. primitive .. "'"
+    violations[#violations + 1] = "uses the forbidden " .. (python and "Python name '" or "primitive '") .. primitive .. "'"
   end
 end
 if args.author == "forge" and args.proto then

@@ -18,7 +18,7 @@ if not decision.approved then
   return answer
 end
 local ok, err = pcall(forge, message.selector, message.args,
-  "answer the message `" .. tostring(message.selector) .. "` sent to " .. self.name)
+  "answer the message `" .. tostring(message.selector) .. "` sent to " .. self.name, decision.language or "lua")
 if not ok then
   answer.forge = tostring(err)
   return answer
