@@ -133,6 +133,30 @@ struct ConfigTests {
         #expect(threshold?.key == "motivator.dissonance_threshold")
     }
 
+    @Test func sandboxSectionIsReadAndChecked() throws {
+        #expect(A4PSConfig(environment: [:]).sandbox == SandboxSettings())
+        let config = try A4PSConfig.parse("""
+            [sandbox]
+            runtime = "gvisor"
+            executable = "/opt/gvisor/runsc"
+            wall_time_seconds = 2.5
+            cpu_seconds = 2
+            memory_mb = 256
+            processes = 4
+            temp_mb = 8
+            """, environment: [:])
+        #expect(config.sandbox.runtime == .gvisor)
+        #expect(config.sandbox.executable == "/opt/gvisor/runsc")
+        #expect(config.sandbox.wallTimeSeconds == 2.5)
+        #expect([config.sandbox.cpuSeconds, config.sandbox.memoryMB, config.sandbox.processes, config.sandbox.tempMB] as [Int] == [2, 256, 4, 8])
+
+        let runtime = #expect(throws: ConfigError.self) { try A4PSConfig.parse("[sandbox]\nruntime = \"docker\"\n", environment: [:]) }
+        #expect(runtime?.description.contains("\"bubblewrap\" or \"gvisor\"") == true)
+        #expect(runtime?.line == 2)
+        let memory = #expect(throws: ConfigError.self) { try A4PSConfig.parse("[sandbox]\nmemory_mb = 0\n", environment: [:]) }
+        #expect(memory?.key == "sandbox.memory_mb")
+    }
+
     @Test(arguments: [
         (nil as String?, "http://127.0.0.1:11434"),
         ("", "http://127.0.0.1:11434"),
