@@ -76,7 +76,7 @@ public final class Runtime: Sendable {
                 forgeSlot.set(ToolForge(image: image, models: models, sandbox: sandbox))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
-                                      debugger: try LiveDebugger(image: image, models: models), repairing: repairing,
+                                      debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
                                       sandbox: sandbox, httpClient: client)
                 runtime.forwardModelEvents()
                 return runtime

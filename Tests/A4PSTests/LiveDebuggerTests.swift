@@ -1,4 +1,4 @@
-import A4PS
+@testable import A4PS
 import Foundation
 import LivingImage
 import ScriptedModelServer
@@ -69,6 +69,48 @@ import Testing
             #expect(session.status == .fixed)
             #expect(try await runtime.image.send("BABS", "count", [:]) == 0)
             #expect(try await chatRequests(server).count == 1)
+        }
+    }
+
+    @Test func aFailingPythonToolIsRepairedInTheSandbox() async throws {
+        let fix = """
+            The tool indexes the first word of an empty text.
+            ```python
+            # BABS>>firstWord: the first word of text, or None
+            def run(args):
+                words = args["text"].split()
+                return words[0] if words else None
+            ```
+            ```python
+            def test_empty_text_has_no_first_word():
+                assert run({"text": ""}) is None
+            ```
+            """
+        let script = Script(rules: [.init(model: "phi3:mini-4k-instruct", contains: "Python tool BABS>>firstWord failed", reply: fix)])
+        try await withRuntime(script) { runtime, server in
+            try await runtime.image.setSlot("python_tools", of: "BABS", to: ["firstWord": [
+                "source": "def run(args):\n    return args[\"text\"].split()[0]",
+                "tests": "def test_first_word():\n    assert run({\"text\": \"hello world\"}) == \"hello\"",
+            ]])
+            try await runtime.image.defineMethod("firstWord", on: "BABS", source: PythonTools.bridgeMethod(proto: "BABS", selector: "firstWord"))
+            #expect(try await runtime.image.send("BABS", "firstWord", ["text": "hello world"]) == "hello")
+            await #expect(throws: ImageError.self) { try await runtime.image.send("BABS", "firstWord", ["text": ""]) }
+            let session = try await waitForSession(runtime)
+            #expect(session.error.contains("IndexError"))
+
+            let result = try await runtime.debugger.fix(session.id)
+            #expect(result.succeeded, "\(result.attempts.map(\.errors))")
+            #expect(result.language == .python)
+            let tool = try #require(runtime.image.memory.proto(named: "BABS")?.slots["python_tools"]?["firstWord"])
+            #expect(tool["source"]?.stringValue?.contains("if words else None") == true)
+            // The earlier test is kept alongside the new one.
+            #expect(tool["tests"]?.stringValue?.contains("test_first_word") == true)
+            #expect(tool["tests"]?.stringValue?.contains("test_empty_text_has_no_first_word") == true)
+            #expect(try await runtime.debugger.retry(session.id) == .null)
+            #expect(try await runtime.image.send("BABS", "firstWord", ["text": "hello world"]) == "hello")
+            let prompt = try await chatRequests(server).last?["messages"]?.arrayValue?.last?["content"]?.stringValue ?? ""
+            #expect(prompt.contains("return args[\"text\"].split()[0]"))
+            #expect(prompt.contains("IndexError"))
         }
     }
 

@@ -1,6 +1,7 @@
 import Foundation
 import Inference
 import LivingImage
+import ToolSandbox
 
 /// The live debugger sub-agent: a method that raises during a real send opens a debug session
 /// (the message, its arguments, the error, the traceback, the source); the DEBUGGER persona
@@ -15,12 +16,14 @@ import LivingImage
 public struct LiveDebugger: Sendable {
     let image: Image
     let models: ModelManager
+    let sandbox: PythonSandbox
     let store: DebugStore
     let maxAttempts: Int
 
-    init(image: Image, models: ModelManager, maxAttempts: Int = 3) throws {
+    init(image: Image, models: ModelManager, sandbox: PythonSandbox, maxAttempts: Int = 3) throws {
         self.image = image
         self.models = models
+        self.sandbox = sandbox
         self.store = try DebugStore(database: image.database)
         self.maxAttempts = maxAttempts
     }
@@ -88,13 +91,22 @@ public struct LiveDebugger: Sendable {
     }
 
     /// Asks the DEBUGGER persona for a fix and installs it when it passes; the session closes as `fixed`.
+    /// When the failing method answers with a Python tool, the fix is to the tool, verified in the sandbox.
     public func fix(_ id: Int64) async throws -> ForgeResult {
         let session = try session(id)
         guard session.status == .open else { throw ImageError(.invalidValue, "debug session \(id) is already \(session.status.rawValue)") }
         guard let debugger = image.memory.proto(named: "DEBUGGER") else { throw ImageError.noSuchProto("DEBUGGER") }
         let binding = PersonaPrimitives.binding(for: debugger, models: models)
-        let forge = ToolForge(image: image, models: models, maxAttempts: maxAttempts)
-        let result = try await forge.attempt(binding, prompt: prompt(for: session), proto: session.owner, selector: session.selector,
+        let forge = ToolForge(image: image, models: models, sandbox: sandbox, maxAttempts: maxAttempts)
+        var language = ForgeLanguage.lua
+        var prompt = luaPrompt(for: session)
+        if session.source == PythonTools.bridgeMethod(proto: session.owner, selector: session.selector),
+           let owner = image.memory.proto(named: session.owner),
+           let tool = try? PythonTools.tool(named: session.selector, for: owner, in: image) {
+            language = .python
+            prompt = pythonPrompt(for: session, tool: tool)
+        }
+        let result = try await forge.attempt(binding, prompt: prompt, proto: session.owner, selector: session.selector, language: language,
                                              author: .debugger, runID: "debug-\(id)", provenance: ["debugSession": .integer(id)])
         if let change = result.change { try store.close(id, status: .fixed, fixChange: change.id) }
         return result
@@ -118,7 +130,28 @@ public struct LiveDebugger: Sendable {
         return change
     }
 
-    private func prompt(for session: DebugSession) -> String {
+    private func pythonPrompt(for session: DebugSession, tool: PythonTool) -> String {
+        """
+        The Python tool \(session.owner)>>\(session.selector) failed when \(session.proto) received `\(session.selector)` with args \(session.args.jsonText).
+        Error: \(session.error)
+
+        Its source:
+        ```python
+        \(tool.source)
+        ```
+
+        Its tests:
+        ```python
+        \(tool.tests ?? "(none)")
+        ```
+
+        Answer with exactly two fenced ```python blocks: first the corrected tool (it defines `def run(args):`; its first
+        line a comment `# \(session.owner)>>\(session.selector): what it does`), then a test function test_* that calls
+        run(\(session.args.jsonText)) with assert on the answer, and would have failed before the fix.
+        """
+    }
+
+    private func luaPrompt(for session: DebugSession) -> String {
         """
         The method \(session.owner)>>\(session.selector) failed when \(session.proto) received `\(session.selector)` with args \(session.args.jsonText).
         Error: \(session.error)

@@ -119,10 +119,17 @@ public struct ToolForge: Sendable {
         case .python:
             clone.define(selector, source: PythonTools.bridgeMethod(proto: proto.name, selector: selector))
             var tools = clone.slots[PythonTools.slot]?.objectValue ?? [:]
-            tools[selector] = ["source": .string(candidate.method), "tests": .string(candidate.tests)]
+            tools[selector] = ["source": .string(candidate.method), "tests": .string(pythonTests(candidate, selector: selector, in: proto))]
             clone.slots[PythonTools.slot] = .object(tools)
         }
         return clone
+    }
+
+    /// A Python tool's tests: a tool being repaired keeps its earlier tests, followed by the new
+    /// ones (a new test of the same name replaces an earlier one).
+    private func pythonTests(_ candidate: CodeExtractor.Candidate, selector: String, in proto: Proto) -> String {
+        let earlier = proto.slots[PythonTools.slot]?[selector]?["tests"]?.stringValue
+        return [earlier, candidate.tests].compactMap { $0 }.joined(separator: "\n\n")
     }
 
     /// Every reason not to install the candidate (empty when it passes).
@@ -140,7 +147,8 @@ public struct ToolForge: Sendable {
             tests.append(("new tests", candidate.tests))
         case .python:
             do {
-                let report = try await sandbox.test(PythonTool(name: selector, source: candidate.method, tests: candidate.tests))
+                let report = try await sandbox.test(PythonTool(name: selector, source: candidate.method,
+                                                               tests: pythonTests(candidate, selector: selector, in: current)))
                 if !report.passed { return [report.feedback] }
             } catch {
                 return ["the sandbox could not run the tests: \(error)"]
