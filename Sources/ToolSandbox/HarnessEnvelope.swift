@@ -40,7 +40,7 @@ struct HarnessEnvelope {
     static func limit(of outcome: SandboxProcess.Outcome) -> SandboxLimit? {
         if outcome.timedOut { return .wallTime }
         if outcome.outputTooLarge { return .output }
-        // bwrap reports a child killed by signal N as exit 128 + N; SIGXCPU is 24 on Linux.
+        // bwrap and runsc report a child killed by signal N as exit 128 + N; SIGXCPU is 24 on Linux.
         if outcome.exitStatus == .exited(128 + 24) || outcome.exitStatus == .signaled(24) { return .cpuTime }
         return nil
     }

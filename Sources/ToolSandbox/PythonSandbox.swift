@@ -1,8 +1,9 @@
 import JSON
 
 /// Runs Python tools as `python3` in an OS sandbox (bubblewrap by default, or gVisor's runsc):
-/// no network, a read-only system, a private writable temp dir, and limits on CPU time, memory,
-/// processes, output and wall time; JSON goes in on stdin and the answer comes back on stdout.
+/// no network, nothing of the host's file system but /usr (read-only), a private writable temp
+/// dir, and limits on CPU time, memory, processes, output and wall time; JSON goes in on stdin
+/// and the answer comes back on stdout.
 ///
 /// It never runs a tool unsandboxed: when the configured sandbox is missing, every call throws a
 /// ``SandboxError`` that says what to install.
@@ -21,7 +22,8 @@ public struct PythonSandbox: Sendable {
     /// Throws the error that names what to install when this sandbox cannot run tools here; the
     /// Tool Forge calls it before offering to write a Python tool.
     public func checkAvailable() throws(SandboxError) {
-        _ = try SandboxInvocation.make(runtime: runtime, python: python, limits: limits, staging: "/nonexistent")
+        let nowhere = StagingDirectory.Layout(root: "/nonexistent")
+        _ = try SandboxInvocation.make(runtime: runtime, python: python, limits: limits, staging: nowhere)
     }
 
     /// Calls the tool's `run(args)` with `arguments` in a fresh sandbox.
@@ -85,27 +87,27 @@ public struct PythonSandbox: Sendable {
 
     private func execute(_ tool: PythonTool, request: JSONValue) async throws(SandboxError) -> (HarnessEnvelope, SandboxProcess.Outcome) {
         let staging = try StagingDirectory()
-        let invocation = try SandboxInvocation.make(runtime: runtime, python: python, limits: limits, staging: staging.path)
-        let inside = SandboxInvocation.stagingPathInside(runtime: runtime, staging: staging.path)
-        try staging.write("harness.py", Harness.source(directory: inside))
+        let invocation = try SandboxInvocation.make(runtime: runtime, python: python, limits: limits, staging: staging.layout)
+        try staging.write("harness.py", Harness.source(directory: SandboxInvocation.stagingMount))
         try staging.write("tool.py", tool.source)
         try staging.write("tests.py", tool.tests ?? "")
         try staging.write("request.json", request.jsonText)
+        try invocation.bundle?.write(to: staging.layout.bundle)
         let outcome = try await SandboxProcess(invocation: invocation, limits: limits)
-            .run(standardInputFile: staging.path + "/request.json")
+            .run(standardInputFile: staging.layout.files + "/request.json")
         let envelope = HarnessEnvelope(standardOutput: outcome.standardOutput)
         if envelope.status == nil, !outcome.timedOut, !outcome.outputTooLarge,
-           let message = runtimeStartFailure(outcome.standardError) {
+           let message = runtimeStartFailure(outcome) {
             throw .sandboxDidNotStart(runtime, message: message)
         }
         return (envelope, outcome)
     }
 
-    /// bubblewrap says `bwrap: ...` on stderr when it cannot set the sandbox up.
-    private func runtimeStartFailure(_ standardError: [UInt8]) -> String? {
-        let text = String(decoding: standardError, as: UTF8.self)
-        let prefix = runtime.commandName + ": "
-        guard text.hasPrefix(prefix) else { return nil }
+    /// The runtime's own complaint when it could not set the sandbox up, or nil when the run
+    /// got as far as the tool.
+    private func runtimeStartFailure(_ outcome: SandboxProcess.Outcome) -> String? {
+        let text = String(decoding: outcome.standardError, as: UTF8.self)
+        guard runtime.isStartFailure(standardError: text, exitStatus: outcome.exitStatus) else { return nil }
         return String(text.prefix(2000)).trimmingTrailingNewlines
     }
 

@@ -39,12 +39,11 @@ struct SandboxProcess {
             arguments = ["--reuid=\(uid)", "--regid=\(uid)", "--clear-groups", "--", executable] + arguments
             executable = HostPaths.setpriv
         }
-        let environment: Environment = .custom([
-            "PATH": "/usr/bin:/bin",
-            "HOME": "/tmp",
-            "LANG": "C.UTF-8",
-            "PYTHONIOENCODING": "utf-8",
-        ])
+        var variables: [Environment.Key: String] = [:]
+        for (name, value) in SandboxInvocation.environment {
+            if let key = Environment.Key(rawValue: name) { variables[key] = value }
+        }
+        let environment: Environment = .custom(variables)
         let limits = self.limits
         let clock = ContinuousClock()
         let start = clock.now
@@ -79,7 +78,8 @@ struct SandboxProcess {
                             return .watchdog(fired: false)
                         }
                         // Killing the runtime's outer process takes the whole sandbox with it:
-                        // its init dies (--die-with-parent) and the PID namespace goes.
+                        // bubblewrap's init dies (--die-with-parent) and the PID namespace goes;
+                        // runsc's gofer and Sentry die with the runsc that started them.
                         try? execution.send(signal: .kill)
                         return .watchdog(fired: true)
                     }

@@ -7,25 +7,51 @@ import Darwin
 #endif
 import Foundation
 
-/// A private host directory holding the harness, the tool and the request for one run; the
-/// sandbox sees it read-only, and it is removed when the run ends.
+/// A private host directory for one run, removed with everything in it when the run ends: the
+/// files the sandbox sees read-only at /sandbox (harness, tool, tests, request) and, for gVisor,
+/// the OCI bundle and runsc's state.
 struct StagingDirectory: ~Copyable {
-    let path: String
+    /// Where each part of a staging directory lies; a value, so it can be worked out before the
+    /// directory exists (``PythonSandbox/checkAvailable()`` does).
+    struct Layout: Sendable, Hashable {
+        var root: String
+        /// Bound read-only at /sandbox: the harness, the tool, its tests and the request.
+        var files: String { root + "/files" }
+        /// The OCI bundle runsc runs (config.json and rootfs).
+        var bundle: String { root + "/bundle" }
+        /// runsc's `--root`: its state for this one container.
+        var state: String { root + "/state" }
+        /// The container's name for runsc, unique because the staging directory is.
+        var containerID: String { "a4ps-" + (root.split(separator: "/").last.map(String.init) ?? "sandbox") }
+    }
+
+    let layout: Layout
 
     init() throws(SandboxError) {
         let base = FileManager.default.temporaryDirectory.path
         var template = Array((base + "/a4ps-sandbox-XXXXXX").utf8CString)
-        let made = template.withUnsafeMutableBufferPointer { mkdtemp($0.baseAddress!) }
-        guard made != nil else {
+        guard template.withUnsafeMutableBufferPointer({ mkdtemp($0.baseAddress!) }) != nil else {
             throw .stagingFailed("mkdtemp in \(base): \(String(cString: strerror(errno)))")
         }
-        path = template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) }
+        let made = Layout(root: template.withUnsafeBufferPointer { String(cString: $0.baseAddress!) })
         // The sandbox runs as an unprivileged user, who must be able to read what is staged.
-        chmod(path, 0o755)
+        chmod(made.root, 0o755)
+        guard mkdir(made.files, 0o755) == 0 else {
+            let why = String(cString: strerror(errno))
+            try? FileManager.default.removeItem(atPath: made.root)
+            throw .stagingFailed("mkdir \(made.files): \(why)")
+        }
+        chmod(made.files, 0o755)
+        layout = made
     }
 
+    /// Writes one of the files the sandbox sees, readable by everyone.
     func write(_ name: String, _ text: String) throws(SandboxError) {
-        let file = path + "/" + name
+        try Self.writeReadable(layout.files + "/" + name, text)
+    }
+
+    /// Writes `text` to `file` with mode 0644, whatever the umask.
+    static func writeReadable(_ file: String, _ text: String) throws(SandboxError) {
         do {
             try Data(text.utf8).write(to: URL(fileURLWithPath: file))
         } catch {
@@ -35,6 +61,6 @@ struct StagingDirectory: ~Copyable {
     }
 
     deinit {
-        try? FileManager.default.removeItem(atPath: path)
+        try? FileManager.default.removeItem(atPath: layout.root)
     }
 }

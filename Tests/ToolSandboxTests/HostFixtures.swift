@@ -73,3 +73,57 @@ func survivors(of marker: String, within seconds: Double = 3) async -> [Int32] {
     }
     return left
 }
+
+/// Host processes of runsc left behind by a finished run: runsc, its gofer and its Sentry whose
+/// staging directory (`--root <staging>/state`) is gone, and the Sentry's stub processes whose
+/// Sentry is gone. Those of runs still going are not counted.
+func orphanedRunscProcesses() -> [Int32] {
+    struct HostProcess {
+        var parent: Int32
+        var arguments: [String]
+    }
+    var runsc: [Int32: HostProcess] = [:]
+    for entry in (try? FileManager.default.contentsOfDirectory(atPath: "/proc")) ?? [] {
+        guard let pid = Int32(entry),
+              let executable = try? FileManager.default.destinationOfSymbolicLink(atPath: "/proc/\(entry)/exe"),
+              executable.split(separator: "/").last?.hasPrefix("runsc") == true,
+              let stat = try? String(contentsOfFile: "/proc/\(entry)/stat", encoding: .utf8),
+              let afterName = stat.lastIndex(of: ")")
+        else { continue }
+        // stat: pid (comm) state ppid ...
+        let fields = stat[stat.index(after: afterName)...].split(separator: " ")
+        let arguments = (FileManager.default.contents(atPath: "/proc/\(entry)/cmdline") ?? Data())
+            .split(separator: 0).map { String(decoding: $0, as: UTF8.self) }
+        runsc[pid] = HostProcess(parent: fields.count > 1 ? Int32(fields[1]) ?? 0 : 0, arguments: arguments)
+    }
+    func stateRoot(_ arguments: [String]) -> String? {
+        for (index, argument) in arguments.enumerated() {
+            if argument.hasPrefix("--root=") { return String(argument.dropFirst("--root=".count)) }
+            if argument == "--root", index + 1 < arguments.count { return arguments[index + 1] }
+        }
+        return nil
+    }
+    return runsc.keys.filter { pid in
+        // The nearest runsc ancestor (or the process itself) that names its state root.
+        var current: Int32? = pid
+        while let id = current, let process = runsc[id] {
+            if let root = stateRoot(process.arguments) {
+                return root.contains("/a4ps-sandbox-") && !FileManager.default.fileExists(atPath: root)
+            }
+            current = process.parent
+        }
+        return true
+    }.sorted()
+}
+
+/// Waits up to `seconds` for orphaned runsc processes to go (the Sentry's stubs can take a
+/// second or two after a kill); returns those left.
+func runscSurvivors(within seconds: Double = 5) async -> [Int32] {
+    let deadline = Date().addingTimeInterval(seconds)
+    var left = orphanedRunscProcesses()
+    while !left.isEmpty && Date() < deadline {
+        try? await Task.sleep(for: .milliseconds(100))
+        left = orphanedRunscProcesses()
+    }
+    return left
+}

@@ -4,22 +4,22 @@ import ToolSandbox
 
 @Suite("Python tools run in the sandbox")
 struct ToolRunTests {
-    let sandbox = PythonSandbox()
-
-    @Test func correctToolAnswers() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func correctToolAnswers(runtime: SandboxRuntime) async throws {
         let tool = PythonTool(name: "word_count", source: """
             def run(args):
                 print("counting")
                 return {"words": len(args["text"].split())}
             """)
-        let run = try await sandbox.run(tool, arguments: ["text": "the quick brown fox"])
+        let run = try await PythonSandbox(runtime: runtime).run(tool, arguments: ["text": "the quick brown fox"])
         #expect(run.answer == ["words": 4])
         #expect(run.limitHit == nil)
         #expect(run.standardOutput.contains("counting"))
         #expect(run.exitStatus == .exited(0))
     }
 
-    @Test func exceptionComesBackWithTraceback() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func exceptionComesBackWithTraceback(runtime: SandboxRuntime) async throws {
         let tool = PythonTool(name: "divide", source: """
             def helper(x):
                 return 1 / x
@@ -27,7 +27,7 @@ struct ToolRunTests {
             def run(args):
                 return helper(args)
             """)
-        let run = try await sandbox.run(tool, arguments: 0)
+        let run = try await PythonSandbox(runtime: runtime).run(tool, arguments: 0)
         let failure = try #require(run.failure)
         #expect(failure.type == "ZeroDivisionError")
         #expect(failure.message == "division by zero")
@@ -36,19 +36,22 @@ struct ToolRunTests {
         #expect(run.limitHit == nil)
     }
 
-    @Test func syntaxErrorAndMissingRunAreFailures() async throws {
-        let broken = try await sandbox.run(PythonTool(name: "broken", source: "def run(args)\n    return 1\n"), arguments: nil)
+    @Test(arguments: await SandboxRuntimes.available)
+    func syntaxErrorAndMissingRunAreFailures(runtime: SandboxRuntime) async throws {
+        let broken = try await PythonSandbox(runtime: runtime).run(PythonTool(name: "broken", source: "def run(args)\n    return 1\n"), arguments: nil)
         #expect(broken.failure?.type == "SyntaxError")
-        let noRun = try await sandbox.run(PythonTool(name: "norun", source: "x = 1\n"), arguments: nil)
+        let noRun = try await PythonSandbox(runtime: runtime).run(PythonTool(name: "norun", source: "x = 1\n"), arguments: nil)
         #expect(noRun.failure?.message.contains("run(args)") == true)
     }
 
-    @Test func unserializableAnswerIsAFailure() async throws {
-        let run = try await sandbox.run(PythonTool(name: "set", source: "def run(args):\n    return {1, 2}\n"), arguments: nil)
+    @Test(arguments: await SandboxRuntimes.available)
+    func unserializableAnswerIsAFailure(runtime: SandboxRuntime) async throws {
+        let run = try await PythonSandbox(runtime: runtime).run(PythonTool(name: "set", source: "def run(args):\n    return {1, 2}\n"), arguments: nil)
         #expect(run.failure?.type == "TypeError")
     }
 
-    @Test func hugeOutputIsStoppedAtTheOutputLimit() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func hugeOutputIsStoppedAtTheOutputLimit(runtime: SandboxRuntime) async throws {
         var limits = SandboxLimits()
         limits.outputBytes = 64 << 10
         let tool = PythonTool(name: "chatty", source: """
@@ -57,7 +60,7 @@ struct ToolRunTests {
                 while True:
                     sys.stdout.write("x" * 4096)
             """)
-        let run = try await PythonSandbox(limits: limits).run(tool, arguments: nil)
+        let run = try await PythonSandbox(runtime: runtime, limits: limits).run(tool, arguments: nil)
         #expect(run.limitHit == .output)
         #expect(run.outcome == .stopped(.output))
     }

@@ -4,13 +4,13 @@ import ToolSandbox
 
 @Suite("A tool's tests run in the sandbox")
 struct ToolTestRunTests {
-    let sandbox = PythonSandbox()
     let source = """
         def run(args):
             return args * 2
         """
 
-    @Test func passingTestsPass() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func passingTestsPass(runtime: SandboxRuntime) async throws {
         let tool = PythonTool(name: "double", source: source, tests: """
             import tool
 
@@ -23,12 +23,13 @@ struct ToolTestRunTests {
             def helper_not_a_test():
                 assert False
             """)
-        let report = try await sandbox.test(tool)
+        let report = try await PythonSandbox(runtime: runtime).test(tool)
         #expect(report.passed, "\(report.feedback)")
         #expect(report.cases.map(\.name) == ["test_doubles", "test_module_import"])
     }
 
-    @Test func failingTestsReportTheirAssertions() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func failingTestsReportTheirAssertions(runtime: SandboxRuntime) async throws {
         let tool = PythonTool(name: "double", source: source, tests: """
             def test_ok():
                 assert run(1) == 2
@@ -42,7 +43,7 @@ struct ToolTestRunTests {
             def test_raises():
                 run(None)
             """)
-        let report = try await sandbox.test(tool)
+        let report = try await PythonSandbox(runtime: runtime).test(tool)
         #expect(!report.passed)
         #expect(report.cases.map(\.passed) == [true, false, false, false])
         let failures = report.failures
@@ -55,17 +56,19 @@ struct ToolTestRunTests {
         #expect(report.feedback.contains("test_with_message failed: AssertionError: expected five from run(2)"))
     }
 
-    @Test func testsThatDoNotLoadAreReported() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func testsThatDoNotLoadAreReported(runtime: SandboxRuntime) async throws {
         let tool = PythonTool(name: "double", source: source, tests: "def test_x(:\n    pass\n")
-        let report = try await sandbox.test(tool)
+        let report = try await PythonSandbox(runtime: runtime).test(tool)
         #expect(!report.passed)
         #expect(report.loadFailure?.type == "SyntaxError")
         #expect(report.feedback.contains("did not load"))
     }
 
-    @Test func aHangingTestIsStoppedAndNamed() async throws {
+    @Test(arguments: await SandboxRuntimes.available)
+    func aHangingTestIsStoppedAndNamed(runtime: SandboxRuntime) async throws {
         var limits = SandboxLimits()
-        limits.wallTime = .seconds(3)
+        limits.wallTime = .seconds(2)
         let tool = PythonTool(name: "double", source: source, tests: """
             import time
             def test_fine():
@@ -74,7 +77,7 @@ struct ToolTestRunTests {
             def test_hangs():
                 time.sleep(60)
             """)
-        let report = try await PythonSandbox(limits: limits).test(tool)
+        let report = try await PythonSandbox(runtime: runtime, limits: limits).test(tool)
         #expect(report.limitHit == .wallTime)
         #expect(report.feedback.contains("running test_hangs"))
     }

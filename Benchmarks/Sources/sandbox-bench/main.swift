@@ -1,4 +1,5 @@
-// Time to verify a candidate Python tool with 10 tests in a fresh sandbox, per runtime.
+// Time to verify a candidate Python tool with 10 tests in a fresh sandbox, per runtime: bubblewrap,
+// and gVisor as the tool runs it (`runsc run` of an OCI bundle staged for each run).
 import ToolSandbox
 
 let runs = 20
