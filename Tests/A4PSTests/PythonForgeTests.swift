@@ -4,6 +4,7 @@ import Inference
 import LivingImage
 import ScriptedModelServer
 import Testing
+import ToolSandbox
 
 /// The Tool Forge writing Python tools: verified in the OS sandbox (bubblewrap), installed as a
 /// slot plus the Lua method that calls it, refused when no sandbox exists.
@@ -60,6 +61,24 @@ import Testing
             #expect(prompts.first?.contains("def run(args):") == true)
             #expect(prompts[1].contains("test_counts_words failed"))
             #expect(prompts[1].contains("three words in 'a bb ccc'"))
+        }
+    }
+
+    /// Whether runsc can run a tool on this host (the ToolSandbox tests say why when it cannot).
+    static var gVisorWorks: Bool {
+        get async {
+            let probe = PythonTool(name: "probe", source: "def run(args):\n    return 1")
+            return (try? await PythonSandbox(runtime: .gVisor()).run(probe, arguments: nil))?.answer == 1
+        }
+    }
+
+    @Test(.enabled("runsc cannot run tools here (see the ToolSandbox tests)") { await gVisorWorks })
+    func withGVisorConfiguredTheToolIsVerifiedAndRunInRunsc() async throws {
+        try await withRuntime(brick([Self.right]), configure: { $0.sandbox.runtime = .gvisor }) { runtime, _ in
+            #expect(runtime.sandbox.runtime == .gVisor())
+            let result = try await runtime.forge.forge(proto: "BRICK", selector: "wordCount", description: "count words", language: .python)
+            #expect(result.succeeded, "\(result.attempts.map(\.errors))")
+            #expect(try await runtime.image.send("BRICK", "wordCount", ["text": "under the sentry"]) == 3)
         }
     }
 
