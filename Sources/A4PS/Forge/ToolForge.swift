@@ -35,7 +35,8 @@ public struct ToolForge: Sendable {
         try Name.validate(selector, as: .selector)
         if language == .python {
             do {
-                try sandbox.checkAvailable()
+                // A real run, not only a lookup: bwrap or runsc may be installed where they cannot start.
+                _ = try await sandbox.run(PythonTool(name: "probe", source: "def run(args):\n    return args"), arguments: 1)
             } catch {
                 publish(proto, selector, "refused", ["reason": .string(error.description)])
                 throw ForgeRefusal(reason: "the forge refuses to write Python tools here: \(error)")
