@@ -51,6 +51,9 @@ import Testing
             let forged = try await CLIProcess.run(["forge", "BRICK", "shout", "upper-cases text", "--python"], in: dir, environment: env)
             #expect(forged.status == 0, "\(forged.stdout)\(forged.stderr)")
             #expect(forged.stdout.contains("attempt 1: passed its tests and ALFRED's review"))
+            // BRICK's answer streamed as he wrote it.
+            #expect(forged.stdout.contains("— BRICK, attempt 1 —"), "\(forged.stdout)")
+            #expect(forged.stdout.contains("return args[\"text\"].upper()"))
             let sent = try await CLIProcess.run(["send", "BRICK", "shout", "{\"text\": \"hello\"}"], in: dir, environment: env)
             #expect(sent.status == 0, "\(sent.stderr)")
             #expect(sent.stdout.contains("HELLO!"))

@@ -17,14 +17,19 @@ struct ForgeCommand: AsyncParsableCommand {
     @Option(help: "An example argument, as JSON.") var example: String?
     @Flag(help: "Write a Python tool, run as python3 in the OS sandbox of [sandbox] in config.toml, instead of a Lua method.")
     var python = false
+    @Flag(help: "Do not stream BRICK's answers as they are written; print only the outcome.") var quiet = false
 
     func run() async throws {
         let args = try example.map { try parseJSONArgument($0, what: "--example") } ?? .null
-        let (proto, selector, description) = (proto, selector, description)
+        let (proto, selector, description, quiet) = (proto, selector, description, quiet)
         let language: ForgeLanguage = python ? .python : .lua
         let result = try await options.withRuntime { runtime in
-            try await runtime.forge.forge(proto: proto, selector: selector, description: description, exampleArgs: args, language: language)
+            let watcher = quiet ? nil : Task { await Self.follow(runtime.image.events.subscribe()) }
+            defer { watcher?.cancel() }
+            return try await runtime.forge.forge(proto: proto, selector: selector, description: description, exampleArgs: args,
+                                                 language: language)
         }
+        if !quiet { emitLine("") }
         for attempt in result.attempts {
             emitLine("attempt \(attempt.number): " + (attempt.errors.isEmpty ? "passed its tests and ALFRED's review" : "rejected"))
             for error in attempt.errors { emitLine("    " + error.replacingOccurrences(of: "\n", with: "\n    ")) }
@@ -36,5 +41,26 @@ struct ForgeCommand: AsyncParsableCommand {
         emitLine("forged \(proto)>>\(selector) (change #\(change.id)); see " + (python
             ? "`a4ps slot get \(proto) python_tools`; call it with `a4ps send \(proto) \(selector) ARGS`"
             : "`a4ps method show \(proto) \(selector)`"))
+    }
+
+    /// Streams the forge as it works: BRICK's answers token by token, a rule between attempts.
+    private static func follow(_ events: AsyncStream<ImageEvent>) async {
+        var attempt = 0
+        var answering = false
+        for await event in events {
+            switch event {
+            case .modelToken(_, let run, let text) where run.hasPrefix("forge-"):
+                if !answering {
+                    attempt += 1
+                    answering = true
+                    FileHandle.standardOutput.write(Data("\(attempt == 1 ? "" : "\n")— BRICK, attempt \(attempt) —\n".utf8))
+                }
+                FileHandle.standardOutput.write(Data(text.utf8))
+            case .emitted(_, "forge.attemptFailed", _):
+                answering = false
+            default:
+                break
+            }
+        }
     }
 }
