@@ -54,6 +54,21 @@ import Testing
         #expect(try await a4ps("send", "--image", "copy.image", "BRICK", "double", #"{"n": 5}"#).contains("10"))
     }
 
+    @Test func redefiningAFailingMethodClosesItsDebugSession() async throws {
+        defer { try? FileManager.default.removeItem(at: dir) }
+        try await a4ps("method", "define", "BABS", "count", "--source", "return #args.items")
+        // Every failure of the unchanged method is the same session.
+        try await a4ps("send", "BABS", "count", "{}", expect: 1)
+        try await a4ps("send", "BABS", "count", "{}", expect: 1)
+        let open = try await a4ps("debug", "list")
+        #expect(open.contains("#1  open  BABS>>count"), "\(open)")
+        #expect(!open.contains("#2"))
+        let defined = try await a4ps("method", "define", "BABS", "count", "--source", "return #(args.items or {})")
+        #expect(defined.contains("closed debug session 1: the method it was opened for is redefined"))
+        #expect(try await a4ps("debug", "list").contains("#1  closed  BABS>>count"))
+        #expect(try await a4ps("debug", "retry", "1").contains("0"))
+    }
+
     @Test func badInputGetsAClearErrorAndChangesNothing() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
         try await a4ps("image", "init")

@@ -129,6 +129,19 @@ import Testing
         }
     }
 
+    @Test func redefiningTheMethodClosesItsSession() async throws {
+        try await withRuntime { runtime, _ in
+            try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")
+            _ = try? await runtime.image.send("ROBIN", "half", ["n": 4])
+            let session = try await waitForSession(runtime)
+            let change = try #require(try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n / 2"))
+            for _ in 0..<100 where try runtime.debugger.session(session.id).status == .open { try await Task.sleep(for: .milliseconds(10)) }
+            let closed = try runtime.debugger.session(session.id)
+            #expect(closed.status == .closed)
+            #expect(closed.fixChange == change.id)
+        }
+    }
+
     @Test func aPersonClosesASessionWithTheirOwnFix() async throws {
         try await withRuntime { runtime, _ in
             try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")

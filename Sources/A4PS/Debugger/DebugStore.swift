@@ -46,6 +46,17 @@ struct DebugStore: Sendable {
         }
     }
 
+    /// Closes the open sessions of `owner>>selector` (its method was redefined); answers their ids.
+    func closeOpen(owner: String, selector: String, fixChange: Int64) throws -> [Int64] {
+        try database.write { db in
+            let ids = try Int64.fetchAll(db, sql: "SELECT id FROM debug_sessions WHERE owner = ? AND selector = ? AND status = 'open'",
+                                         arguments: [owner, selector])
+            try db.execute(sql: "UPDATE debug_sessions SET status = 'closed', fix_change = ? WHERE owner = ? AND selector = ? AND status = 'open'",
+                           arguments: [fixChange, owner, selector])
+            return ids
+        }
+    }
+
     func session(_ id: Int64) throws -> DebugSession? {
         try database.read { db in try Row.fetchOne(db, sql: "SELECT * FROM debug_sessions WHERE id = ?", arguments: [id]).map(Self.session) }
     }

@@ -10,7 +10,8 @@ import ToolSandbox
 /// failing message can then be sent again. A person may instead close a session with a fix of
 /// their own.
 ///
-/// A method that keeps failing opens one session until it is repaired. In a long-running process
+/// A method that keeps failing opens one session until it is repaired; redefining the method
+/// closes its open sessions. In a long-running process
 /// (`a4ps serve`) the debugger repairs each new session at once, one at a time, while the
 /// DEBUGGER's codex says `auto_fix = "on"`; elsewhere fixes run on request (`a4ps debug fix`).
 public struct LiveDebugger: Sendable {
@@ -44,6 +45,10 @@ public struct LiveDebugger: Sendable {
                     }
                 }
                 for await event in events {
+                    if case .methodInstalled(let owner, let selector, _, let change) = event {
+                        _ = try? store.closeOpen(owner: owner, selector: selector, fixChange: change)
+                        continue
+                    }
                     guard case .methodRaised(let proto, let selector, let owner, let args, let error, let traceback) = event,
                           !error.contains(" raised: "),  // a failure passed up from a nested send has its own session
                           let source = image.memory.proto(named: owner)?.methods[selector]?.source,
@@ -81,6 +86,12 @@ public struct LiveDebugger: Sendable {
         let payload: [String: JSONValue] = ["session": .integer(session.id), "proto": .string(session.proto),
                                             "selector": .string(session.selector), "error": .string(session.error)]
         image.events.publish(.emitted(proto: session.owner, name: name, payload: .object(payload.merging(detail) { _, new in new })))
+    }
+
+    /// Closes the open sessions of a method a person redefined (`a4ps method define` in another
+    /// process; in this one the debugger sees the change itself). Answers the closed sessions' ids.
+    public static func closeSessions(of selector: String, on owner: String, redefinedBy change: Int64, in image: Image) throws -> [Int64] {
+        try DebugStore(database: image.database).closeOpen(owner: owner, selector: selector, fixChange: change)
     }
 
     public func sessions(limit: Int = 50) throws -> [DebugSession] { try store.sessions(limit: limit) }

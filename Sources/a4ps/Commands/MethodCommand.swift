@@ -1,3 +1,4 @@
+import A4PS
 import ArgumentParser
 import Foundation
 import LivingImage
@@ -37,6 +38,9 @@ struct MethodCommand: AsyncParsableCommand {
             if let record = try await image.defineMethod(selector, on: proto, source: text, author: .architect, reason: reason) {
                 let version = image.memory.proto(named: proto)?.methods[selector]?.version ?? 0
                 emitLine("installed \(proto)>>\(selector) v\(version) (change #\(record.id))")
+                for session in try LiveDebugger.closeSessions(of: selector, on: proto, redefinedBy: record.id, in: image) {
+                    emitLine("closed debug session \(session): the method it was opened for is redefined")
+                }
             } else {
                 emitLine("\(proto)>>\(selector) already has this source; nothing changed")
             }
