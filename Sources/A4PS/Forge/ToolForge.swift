@@ -52,9 +52,7 @@ public struct ToolForge: Sendable {
         if target.methods[selector] != nil {
             throw ImageError(.invalidValue, "\(proto) already has \(selector): the forge only adds missing methods (redefine it with `a4ps method define`)")
         }
-        let prompt = language == .lua
-            ? luaPrompt(for: target, selector: selector, description: description, example: exampleArgs)
-            : pythonPrompt(for: target, selector: selector, description: description, example: exampleArgs)
+        let prompt = prompt(for: target, selector: selector, description: description, example: exampleArgs, language: language)
         return try await attempt(binding, prompt: prompt, proto: proto, selector: selector, language: language, author: .forge,
                                  runID: "forge-\(proto)-\(selector)")
     }
@@ -182,16 +180,25 @@ public struct ToolForge: Sendable {
         return []
     }
 
-    private func luaPrompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
+    private func prompt(for target: Proto, selector: String, description: String, example: JSONValue, language: ForgeLanguage) -> String {
         let describe = (try? image.describe(target.name))?.prettyText ?? target.name
+        let what = language == .lua ? "Lua method" : "Python tool"
         return """
-            Write the Lua method `\(selector)` for the proto \(target.name) of a living image.
+            Write the \(what) `\(selector)` for the proto \(target.name) of a living image.
             What it must do: \(description)
             Example argument (`args`): \(example.jsonText)
 
             The proto:
             \(describe)
 
+            \(houseRules(for: target.name, selector: selector, language: language))
+            """
+    }
+
+    private func houseRules(for proto: String, selector: String, language: ForgeLanguage) -> String {
+        switch language {
+        case .lua:
+            """
             House rules for methods: the body of a Lua 5.4 function that receives `self` (the receiver) and `args`
             (the message's JSON argument) and returns a JSON value. Available: self:get(slot), self:set(slot, value),
             self:send(selector, args), send(proto, selector, args), think(prompt, opts), embed(texts),
@@ -201,30 +208,21 @@ public struct ToolForge: Sendable {
             load, dofile, debug, package, coroutine, print.
 
             Answer with exactly two fenced ```lua blocks: first the method body (its first line a comment
-            `-- \(target.name)>>\(selector): what it does`), then its tests: Lua code with assert(...) that calls the
+            `-- \(proto)>>\(selector): what it does`), then its tests: Lua code with assert(...) that calls the
             method with self:send("\(selector)", args) on examples and checks the answers.
             """
-    }
-
-    private func pythonPrompt(for target: Proto, selector: String, description: String, example: JSONValue) -> String {
-        let describe = (try? image.describe(target.name))?.prettyText ?? target.name
-        return """
-            Write the Python tool `\(selector)` for the proto \(target.name) of a living image.
-            What it must do: \(description)
-            Example argument (`args`): \(example.jsonText)
-
-            The proto:
-            \(describe)
-
+        case .python:
+            """
             House rules for Python tools: Python 3 with its standard library only. The tool defines
             `def run(args):`, which gets the message's JSON argument (dicts, lists, str, int, float, bool, None)
             and returns a JSON-encodable answer. It runs in a sandbox: no network, a read-only file system
             except /tmp, no other processes, limits on CPU time and memory — do not try to get around them.
 
             Answer with exactly two fenced ```python blocks: first the tool (its first line a comment
-            `# \(target.name)>>\(selector): what it does`), then its tests: functions named test_* that call
+            `# \(proto)>>\(selector): what it does`), then its tests: functions named test_* that call
             run(...) on examples and check the answers with assert.
             """
+        }
     }
 
     private func publish(_ proto: String, _ selector: String, _ stage: String, _ detail: JSONValue) {
