@@ -38,10 +38,14 @@ let package = Package(
         // JSON values, parsing and serialization, shared by every module.
         .target(name: "JSON", dependencies: [.product(name: "TOMLKit", package: "TOMLKit")]),
 
+        // Threads of their own for blocking and CPU-bound work, off Swift's cooperative pool.
+        .target(name: "BlockingWork"),
+
         // The VM's object memory, Lua methods and the image file.
         .target(
             name: "LivingImage",
             dependencies: [
+                "BlockingWork",
                 "CLuaShim",
                 "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
@@ -89,9 +93,13 @@ let package = Package(
         .target(
             name: "Scrapbook",
             dependencies: [
+                "BlockingWork",
                 .product(name: "GRDB", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
-            ]
+            ],
+            // Vector math and k-means are ~50× slower unoptimized: optimize them in debug builds too
+            // (the README's commands and the tests run debug builds).
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug))]
         ),
 
         // The HTTP API over an open image (`a4ps serve`).
@@ -109,6 +117,7 @@ let package = Package(
         .target(
             name: "A4PS",
             dependencies: [
+                "BlockingWork",
                 "LivingImage",
                 "Inference",
                 "Scrapbook",
@@ -179,7 +188,11 @@ let package = Package(
         ),
         .testTarget(
             name: "ScrapbookTests",
-            dependencies: ["Scrapbook", .product(name: "GRDB", package: "GRDB.swift")]
+            dependencies: [
+                "Scrapbook", "Inference", "ScriptedModelServer", "BlockingWork",
+                .product(name: "GRDB", package: "GRDB.swift"),
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
         ),
     ]
 )

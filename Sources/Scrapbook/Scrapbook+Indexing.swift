@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 
 extension Scrapbook {
@@ -66,7 +67,7 @@ extension Scrapbook {
         defer { arrivals = nil }
         if snapshot.count < configuration.exactSearchThreshold {
             guard snapshot.isTrained else { return report(trainingSeconds: 0) }
-            rebuilt = Self.exactCopy(of: snapshot)
+            rebuilt = await OffPool.run { Self.exactCopy(of: snapshot) }
         } else {
             let trainer = IVFTrainer(
                 dimension: space.dimension,
@@ -74,7 +75,7 @@ extension Scrapbook {
                 iterations: configuration.kMeansIterations,
                 samplesPerPartition: configuration.trainingSamplesPerPartition,
                 seed: configuration.seed)
-            rebuilt = await Task.detached(priority: .utility) { await trainer.train(snapshot) }.value
+            rebuilt = await OffPool.run { trainer.train(snapshot) }
         }
         // The space may have changed while training ran off the actor (reembed): drop the result.
         guard self.space == space, index?.dimension == rebuilt.dimension else {

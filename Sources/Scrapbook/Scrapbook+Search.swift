@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 
 extension Scrapbook {
@@ -82,14 +83,20 @@ extension Scrapbook {
         if let nprobe, nprobe < 1 {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
-        guard let space, let index, index.count > 0 else { return [] }
+        guard let (index, unit) = try indexAndUnitQuery(vector) else { return [] }
+        return search(index, unit, limit: limit, nprobe: nprobe, filter: filter)
+    }
+
+    /// The current index and the normalized query vector; nil while nothing is indexed.
+    private func indexAndUnitQuery(_ vector: [Float]) throws -> (VectorIndex, [Float])? {
+        guard let space, let index, index.count > 0 else { return nil }
         guard vector.count == space.dimension else {
             throw ScrapbookError.dimensionMismatch(expected: space.dimension, got: vector.count, model: space.model)
         }
         guard let unit = VectorMath.normalized(vector) else {
             throw ScrapbookError(.invalidArgument, "the query vector is zero or has non-finite values: give a real embedding")
         }
-        return search(index, unit, limit: limit, nprobe: nprobe, filter: filter)
+        return (index, unit)
     }
 
     /// The most hits one search returns.
@@ -103,26 +110,48 @@ extension Scrapbook {
     }
 
     private func search(_ index: VectorIndex, _ unit: [Float], limit: Int, nprobe: Int?, filter: MemoryFilter) -> [ScoredMemoryID] {
+        guard let plan = plan(index, limit: limit, nprobe: nprobe, filter: filter) else { return [] }
+        return index.search(query: unit, limit: limit, nprobe: plan.probes, filter: plan.filter)
+    }
+
+    /// A search of a large index (a filtered one may scan every vector) runs on a thread of its
+    /// own, off the cooperative pool; a small one costs less than moving it would.
+    private func searchOffPoolIfLarge(
+        _ index: VectorIndex, _ unit: [Float], limit: Int, nprobe: Int?, filter: MemoryFilter
+    ) async -> [ScoredMemoryID] {
+        guard let plan = plan(index, limit: limit, nprobe: nprobe, filter: filter) else { return [] }
+        guard index.count >= Self.offPoolSearchThreshold else {
+            return index.search(query: unit, limit: limit, nprobe: plan.probes, filter: plan.filter)
+        }
+        return await OffPool.run { index.search(query: unit, limit: limit, nprobe: plan.probes, filter: plan.filter) }
+    }
+
+    /// From this many vectors on, a vector search runs off the cooperative pool.
+    static let offPoolSearchThreshold = 20_000
+
+    private func plan(
+        _ index: VectorIndex, limit: Int, nprobe: Int?, filter: MemoryFilter
+    ) -> (probes: Int, filter: VectorFilter?)? {
         var compiled: VectorFilter?
         if !filter.isEmpty {
-            guard let known = index.codes.compile(filter) else { return [] }
+            guard let known = index.codes.compile(filter) else { return nil }
             compiled = known
         }
-        let probes = configuration.probes(for: index.partitions.count, requested: nprobe)
-        return index.search(query: unit, limit: limit, nprobe: probes, filter: compiled)
+        return (configuration.probes(for: index.partitions.count, requested: nprobe), compiled)
     }
 
     private func vectorRanked(
         text: String?, vector: [Float]?, filter: MemoryFilter, limit: Int, nprobe: Int?
     ) async throws -> [ScoredMemoryID] {
         if let vector {
-            return try nearest(to: vector, limit: limit, nprobe: nprobe, filter: filter)
+            guard let (index, unit) = try indexAndUnitQuery(vector) else { return [] }
+            return await searchOffPoolIfLarge(index, unit, limit: limit, nprobe: nprobe, filter: filter)
         }
         guard let text, let space, let index, index.count > 0 else { return [] }
         let unit = try await embedQuery(text, space: space)
         // The actor may have run other calls while the embedder answered: use the index as it is now.
         guard self.space == space, let current = self.index else { return [] }
-        return search(current, unit, limit: limit, nprobe: nprobe, filter: filter)
+        return await searchOffPoolIfLarge(current, unit, limit: limit, nprobe: nprobe, filter: filter)
     }
 
     private func textRanked(_ text: String, filter: MemoryFilter, limit: Int) throws -> [(id: MemoryID, bm25: Double)] {

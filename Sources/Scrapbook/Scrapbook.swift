@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import GRDB
 import Logging
@@ -20,6 +21,10 @@ import Logging
 /// let hits = try await scrapbook.search("what does the user drink?", mode: .hybrid, limit: 5)
 /// ```
 public actor Scrapbook {
+    /// Runs this actor's blocking work (see ``DedicatedThreadExecutor``) off the cooperative pool.
+    private let executor: DedicatedThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     let writer: any DatabaseWriter
     let embedder: any Embedder
     let configuration: ScrapbookConfiguration
@@ -53,6 +58,7 @@ public actor Scrapbook {
         configuration: ScrapbookConfiguration = ScrapbookConfiguration(),
         logger: Logger = Logger(label: "a4ps.scrapbook")
     ) throws {
+        executor = DedicatedThreadExecutor(name: "a4ps.scrapbook")
         let configuration = try configuration.validated()
         let loaded = try writer.read { db -> (EmbeddingSpace?, VectorIndex?, [(id: Int64, partition: Int)]) in
             try ScrapbookSchema.checkMigrated(db)

@@ -80,11 +80,12 @@ struct ErrorTests {
     }
 
     @Test func idleTimeoutBetweenTokens() async throws {
-        // Tokens 4 s apart, an idle limit of 0.3 s: the call must fail after the first token,
-        // long before the 12 s the whole stream would take (wide margins: CI machines are busy).
-        let script = Script(rules: [.init(reply: "slow tokens here", fault: .init(kind: .slowTokens, delayMilliseconds: 4000))])
+        // Tokens 8 s apart, an idle limit of 0.3 s: the call must fail after the first token and
+        // before the second would have arrived — a bound set by the script, not by machine speed.
+        let gap = Duration.seconds(8)
+        let script = Script(rules: [.init(reply: "slow tokens here", fault: .init(kind: .slowTokens, delayMilliseconds: 8000))])
         try await withScriptedServer(script) { _, url, client in
-            let backend = OllamaBackend(baseURL: url, httpClient: client, timeouts: RequestTimeouts(firstByte: .seconds(5), idle: .milliseconds(300)), retry: quickRetry)
+            let backend = OllamaBackend(baseURL: url, httpClient: client, timeouts: RequestTimeouts(firstByte: .seconds(30), idle: .milliseconds(300)), retry: quickRetry)
             let started = ContinuousClock.now
             var received = ""
             let error = await inferenceError {
@@ -93,7 +94,7 @@ struct ErrorTests {
             #expect(error?.code == .timeout)
             #expect(error?.message.contains("idle_timeout_seconds") == true)
             #expect(received == "slow")
-            #expect(ContinuousClock.now - started < .milliseconds(3500))
+            #expect(ContinuousClock.now - started < gap)
         }
     }
 

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import GRDB
 import Testing
@@ -279,8 +280,8 @@ struct VectorSearchTests {
             }
             let snapshot = index
             let trainer = IVFTrainer(dimension: Self.dimension, partitionCount: 16, iterations: 10, samplesPerPartition: 40, seed: 99)
-            let a = await trainer.train(snapshot)
-            let b = await trainer.train(snapshot)
+            // Training is CPU-bound and synchronous: keep it off the cooperative pool, as the scrapbook does.
+            let (a, b) = await OffPool.run { (trainer.train(snapshot), trainer.train(snapshot)) }
             #expect(a.centroids == b.centroids)
             #expect(a.partitions.map(\.ids) == b.partitions.map(\.ids))
             #expect(a.count == 1_000)

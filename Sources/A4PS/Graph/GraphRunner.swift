@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import LivingImage
 
@@ -9,6 +10,10 @@ import LivingImage
 /// The graph is read from the image before every step, so a change to it (or to any node's
 /// method) takes effect at the next node.
 public actor GraphRunner {
+    /// Runs this actor's blocking work (see ``DedicatedThreadExecutor``) off the cooperative pool.
+    private let executor = DedicatedThreadExecutor(name: "a4ps.graph-runner")
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     private let image: Image
     private let store: RunStore
     private let modelLoads: @Sendable () async -> Int

@@ -1,3 +1,4 @@
+import BlockingWork
 import CLuaShim
 import Foundation
 import Logging
@@ -9,6 +10,10 @@ import Logging
 /// Each interpreter owns one `lua_State`; an ``Image`` keeps a pool of them to use every core.
 /// While one coroutine awaits the host, another send may run on the same VM.
 actor Interpreter {
+    /// Runs this actor's blocking work (see ``DedicatedThreadExecutor``) off the cooperative pool.
+    private let executor: DedicatedThreadExecutor
+    nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
+
     enum Opcode: Int32 {
         case log = 1, emit, jsonEncode, jsonDecode, slotGet, slotSet, describe, send, sleep
         static let firstPrimitive: Int32 = 100
@@ -39,6 +44,7 @@ actor Interpreter {
 
     init(memory: ObjectMemory, events: EventBus, primitives: [HostPrimitive], logger: Logger,
          vmMemoryLimit: Int = 512 << 20) throws(ImageError) {
+        executor = DedicatedThreadExecutor(name: "a4ps.interpreter")
         self.memory = memory
         self.events = events
         self.primitives = primitives

@@ -1,3 +1,4 @@
+import BlockingWork
 import Foundation
 import HashTreeCollections
 import Synchronization
@@ -22,8 +23,12 @@ public actor ObjectMemory {
     private let published: Mutex<ProtoTable>
     private var protos: ProtoTable
     private let checker: LuaVM
+    /// Runs this actor's blocking work (see ``DedicatedThreadExecutor``) off the cooperative pool.
+    private let executor: DedicatedThreadExecutor
+    public nonisolated var unownedExecutor: UnownedSerialExecutor { executor.asUnownedSerialExecutor() }
 
     init(store: ImageStore, events: EventBus) throws(ImageError) {
+        executor = DedicatedThreadExecutor(name: "a4ps.object-memory")
         self.store = store
         self.events = events
         let loaded = ProtoTable(try store.loadProtos())

@@ -1,4 +1,5 @@
-/// Trains IVF centroids with spherical k-means (k-means++ seeding, on a deterministic sample) and assigns every vector to one.
+/// Trains IVF centroids (synchronously, on the calling thread and helpers of its own: run it through
+/// `OffPool.run`) with spherical k-means (k-means++ seeding, on a deterministic sample) and assigns every vector to one.
 struct IVFTrainer: Sendable {
     let dimension: Int
     let partitionCount: Int
@@ -7,13 +8,13 @@ struct IVFTrainer: Sendable {
     let seed: UInt64
 
     /// A new IVF index holding every vector of `snapshot`, partitioned by freshly trained centroids.
-    func train(_ snapshot: VectorIndex) async -> VectorIndex {
+    func train(_ snapshot: VectorIndex) -> VectorIndex {
         let n = snapshot.count
         let k = max(1, min(partitionCount, n))
         var random = SeededGenerator(seed: seed)
         let sample = gatherSample(snapshot, size: min(n, max(k, k * samplesPerPartition)), using: &random)
-        let centroids = await kMeans(sample: sample, k: k, using: &random)
-        return await assignAll(snapshot, centroids: centroids)
+        let centroids = kMeans(sample: sample, k: k, using: &random)
+        return assignAll(snapshot, centroids: centroids)
     }
 
     // MARK: - Sampling
@@ -48,13 +49,13 @@ struct IVFTrainer: Sendable {
 
     // MARK: - k-means
 
-    private func kMeans(sample: [Float], k: Int, using random: inout SeededGenerator) async -> [Float] {
+    private func kMeans(sample: [Float], k: Int, using random: inout SeededGenerator) -> [Float] {
         let d = dimension
         let m = sample.count / d
-        var centroids = await seedPlusPlus(sample: sample, k: k, using: &random)
+        var centroids = seedPlusPlus(sample: sample, k: k, using: &random)
         var labels = [Int32](repeating: 0, count: m)
         for _ in 0..<iterations {
-            let newLabels = await assign(sample, rows: m, centroids: centroids)
+            let newLabels = assign(sample, rows: m, centroids: centroids)
             let changed = zip(labels, newLabels).reduce(0) { $0 + ($1.0 != $1.1 ? 1 : 0) }
             labels = newLabels
             centroids = update(sample: sample, labels: labels, k: k, previous: centroids, using: &random)
@@ -64,7 +65,7 @@ struct IVFTrainer: Sendable {
     }
 
     /// k-means++: each next centroid is a sample point drawn with probability ∝ its distance² to the chosen ones.
-    private func seedPlusPlus(sample: [Float], k: Int, using random: inout SeededGenerator) async -> [Float] {
+    private func seedPlusPlus(sample: [Float], k: Int, using random: inout SeededGenerator) -> [Float] {
         let d = dimension
         let m = sample.count / d
         var centroids: [Float] = []
@@ -75,7 +76,7 @@ struct IVFTrainer: Sendable {
             centroids.append(contentsOf: sample[first * d..<(first + 1) * d])
             let center = Array(sample[first * d..<(first + 1) * d])
             let current = distances
-            let chunks = await Parallel.map(count: m, chunkSize: 4096) { range -> [Float] in
+            let chunks = Parallel.map(count: m, chunkSize: 4096) { range -> [Float] in
                 sample.withUnsafeBufferPointer { s in
                     center.withUnsafeBufferPointer { c in
                         range.map { i in
@@ -105,10 +106,10 @@ struct IVFTrainer: Sendable {
         return centroids
     }
 
-    private func assign(_ vectors: [Float], rows: Int, centroids: [Float]) async -> [Int32] {
+    private func assign(_ vectors: [Float], rows: Int, centroids: [Float]) -> [Int32] {
         let nearest = NearestCentroid(dimension: dimension, centroids: centroids)
         let d = dimension
-        let chunks = await Parallel.map(count: rows, chunkSize: 2048) { range -> [Int32] in
+        let chunks = Parallel.map(count: rows, chunkSize: 2048) { range -> [Int32] in
             var labels = [Int32](repeating: 0, count: range.count)
             vectors.withUnsafeBufferPointer { v in
                 labels.withUnsafeMutableBufferPointer { l in
@@ -163,7 +164,7 @@ struct IVFTrainer: Sendable {
 
     // MARK: - Assignment of every vector
 
-    private func assignAll(_ snapshot: VectorIndex, centroids: [Float]) async -> VectorIndex {
+    private func assignAll(_ snapshot: VectorIndex, centroids: [Float]) -> VectorIndex {
         let d = dimension
         let nearest = NearestCentroid(dimension: d, centroids: centroids)
         // Work items: (partition, first row, row count), a few thousand rows each.
@@ -177,7 +178,7 @@ struct IVFTrainer: Sendable {
             }
         }
         let workItems = items
-        let labelChunks = await Parallel.map(count: workItems.count, chunkSize: 1) { range -> [Int32] in
+        let labelChunks = Parallel.map(count: workItems.count, chunkSize: 1) { range -> [Int32] in
             let item = workItems[range.lowerBound]
             var labels = [Int32](repeating: 0, count: item.rows)
             snapshot.partitions[item.partition].vectors.withUnsafeBufferPointer { v in
