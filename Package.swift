@@ -176,7 +176,7 @@ let package = Package(
         ),
 
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
-        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "a4ps", "ScriptedModelServer"]),
+        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "Inference", "a4ps", "ScriptedModelServer"]),
         .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox"]),
         .testTarget(
             name: "A4PSServerTests",

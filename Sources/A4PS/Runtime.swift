@@ -43,9 +43,17 @@ public final class Runtime: Sendable {
     /// Opens (creating from genesis when `create` is set) the image and the scrapbook — in the
     /// image file, or in `[memory] db_path` when config.toml names one. `repairing` lets the live
     /// debugger repair failing methods on its own (for long-running processes such as `serve`).
-    public static func open(imagePath: String, config: A4PSConfig, create: Bool = true, limits: RunLimits = .standard,
-                            repairing: Bool = false, logger: Logger? = nil) async throws -> Runtime {
-        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: config.inference.connectTimeoutSeconds)
+    ///
+    /// When config.toml chooses no model server and Ollama does not answer, the personas think
+    /// with the embedded local model (``ModelServerChoice``); `announce` receives the one notice
+    /// that says so (standard error by default).
+    public static func open(imagePath: String, config chosen: A4PSConfig, create: Bool = true, limits: RunLimits = .standard,
+                            repairing: Bool = false, logger: Logger? = nil,
+                            announce: @Sendable (String) -> Void = { FileHandle.standardError.write(Data(($0 + "\n").utf8)) }
+    ) async throws -> Runtime {
+        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: chosen.inference.connectTimeoutSeconds)
+        let (config, notice) = await ModelServerChoice.resolve(chosen, httpClient: client)
+        if let notice { announce(notice) }
         do {
             let models = try ModelManager(config: config, httpClient: client)
             let embedder = ModelEmbedder(models: models, modelName: config.models.embedding)
@@ -112,6 +120,7 @@ public final class Runtime: Sendable {
         image.events.finish()      // the debugger records what is still queued, then stops
         await watching.value
         models.finishEvents()
+        await models.embeddedServer?.stop()
         image.close()
         try? await httpClient.shutdown()
     }

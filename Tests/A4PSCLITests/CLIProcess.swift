@@ -30,8 +30,16 @@ enum CLIProcess {
         }
     }
 
+    /// A config.toml that names Ollama as the model server, so that a test without a model server
+    /// gets Ollama's clear "not reachable" error instead of a4ps choosing the embedded model.
+    static let ollamaOnlyConfig = "[inference]\ndefault_backend = \"ollama\"\n"
+
     private static func runBlocking(_ arguments: [String], in directory: URL, stdin: String?,
                                     environment: [String: String]) throws -> Output {
+        let configFile = directory.appendingPathComponent("config.toml")
+        if environment["A4PS_CONFIG"] == nil, !FileManager.default.fileExists(atPath: configFile.path) {
+            try ollamaOnlyConfig.write(to: configFile, atomically: true, encoding: .utf8)
+        }
         let process = Process()
         process.executableURL = executable
         process.arguments = arguments

@@ -110,7 +110,7 @@ import Testing
         let script = Script(rules: [
             .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(#"{"thoughts": [{"text": "measure first"}]}"#)),
             .init(model: "llama3.1:8b-instruct", contains: "Evaluate each",
-                  json: JSONText(#"{"scores": [{"viability": 0.8, "alignment": 0.9}], "answer": "measure first, kindly", "agree": true}"#)),
+                  json: JSONText(#"{"scores": [{"viability": 8, "alignment": 9}], "answer": "measure first, kindly", "agree": true}"#)),
             .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Measure first."),
         ])
         try await withServer(script) { dir, env in

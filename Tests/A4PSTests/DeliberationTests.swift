@@ -9,7 +9,7 @@ import Testing
     static let thoughts = #"{"thoughts": [{"text": "cache the image in memory"}, {"text": "log every change"}, {"text": "measure first"}]}"#
 
     static func script(robinAgrees: Bool, robinAnswer: String, viability: Double, brickReplies: [String]? = nil) -> Script {
-        let verdict = #"{"scores": [{"viability": \#(viability), "alignment": 0.9}, {"viability": 0.2, "alignment": 0.5}, {"viability": 0.3, "alignment": 0.5}], "answer": "\#(robinAnswer)", "agree": \#(robinAgrees)}"#
+        let verdict = #"{"scores": [{"viability": \#(Int((viability * 10).rounded())), "alignment": 9}, {"viability": 2, "alignment": 5}, {"viability": 3, "alignment": 5}], "answer": "\#(robinAnswer)", "agree": \#(robinAgrees)}"#
         return Script(rules: [
             brickReplies.map { .init(model: "phi3:mini-4k-instruct", replies: $0) }  // the retry prompt quotes the violations, not the task
                 ?? .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(thoughts)),
@@ -36,12 +36,16 @@ import Testing
             #expect(checkpoints.allSatisfy { $0.durationMs > 0 })
             #expect(checkpoints.map(\.modelLoads).reduce(0, +) >= 4)
             // Tokens reached the image's event bus, tagged with this run.
-            var tokens = 0
-            for await event in events {
-                if case .modelToken(_, let id, _) = event, id == run.id { tokens += 1 }
-                if case .runStopped(let id, _, _) = event, id == run.id { break }
+            let runID = run.id
+            let read = await readEvents(events, "the run's runStopped event") { event in
+                if case .runStopped(runID, _, _) = event { return true }
+                return false
             }
-            #expect(tokens > 0)
+            let tokens = read.filter { event in
+                if case .modelToken(_, runID, _) = event { return true }
+                return false
+            }
+            #expect(tokens.count > 0)
             #expect(state["turn"] == 1)
             #expect((state["dissonance"]?.doubleValue ?? 1) < 0.3)
             #expect(try await runtime.runner.history(run.id).compactMap(\.node)
@@ -75,10 +79,12 @@ import Testing
                 .compactMap { $0["messages"]?.arrayValue?.last?["content"]?.stringValue }
             #expect(brickPrompts.count == 3)
             #expect(brickPrompts[2].contains("ROBIN: no: people matter more than speed"))
-            var dissonance: JSONValue?
-            for await event in events {
-                if case .emitted(_, "cognitive_dissonance", let payload) = event { dissonance = payload; break }
+            let read = await readEvents(events, "a cognitive_dissonance event") { event in
+                if case .emitted(_, "cognitive_dissonance", _) = event { return true }
+                return false
             }
+            var dissonance: JSONValue?
+            if case .emitted(_, "cognitive_dissonance", let payload)? = read.last { dissonance = payload }
             #expect(dissonance?["task"] == "Should we drop the change log?")
             #expect(dissonance?["robin"] == "no: people matter more than speed")
             #expect((dissonance?["score"]?.doubleValue ?? 0) >= 0.8)
@@ -98,31 +104,48 @@ import Testing
     }
 
     @Test func aRunWhoseModelServerDiesFailsCleanlyAndResumesWhenItIsBack() async throws {
-        // ROBIN's answer streams slowly; the server is stopped while he speaks.
-        let verdict = #"{"scores": [{"viability": 0.9, "alignment": 0.9}], "answer": "fine", "agree": true}"#
-        let script = Script(rules: [
-            .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(Self.thoughts)),
-            .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict),
-                  tokenDelayMilliseconds: 100, chunkCharacters: 4),
-            .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Done."),
-        ])
-        try await withRuntime(script) { runtime, server in
+        // ROBIN's answer starts streaming, then stalls for longer than the test ever waits: the
+        // server is stopped while he speaks, however slow the machine. The revived server answers
+        // at once.
+        let verdict = #"{"scores": [{"viability": 9, "alignment": 9}, {"viability": 2, "alignment": 5}, {"viability": 3, "alignment": 5}], "answer": "fine", "agree": true}"#
+        func script(robinStalls: Bool) -> Script {
+            Script(rules: [
+                .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(Self.thoughts)),
+                .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict),
+                      tokenDelayMilliseconds: robinStalls ? 3_600_000 : nil, chunkCharacters: 4),
+                .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Done."),
+            ])
+        }
+        try await withRuntime(script(robinStalls: true)) { runtime, server in
             let port = try #require(server.url.flatMap { URL(string: $0)?.port })
+            let events = runtime.image.events.subscribe()
             let deliberation = Task {
                 try await runtime.runner.start(graph: "ALFRED.deliberation", state: ["task": "Survive a crash", "max_turns": 2])
             }
-            for _ in 0..<200 where try await chatRequests(server).contains(where: { $0["model"] == "llama3.1:8b-instruct" }) == false {
-                try await Task.sleep(for: .milliseconds(20))
+            // ROBIN's first token arrived: his answer is now stalled mid-stream.
+            _ = await readEvents(events, "ROBIN started to answer") { event in
+                if case .modelToken(let persona, _, _) = event, persona.lowercased() == "robin" { return true }
+                return false
             }
-            try await Task.sleep(for: .milliseconds(150))
             await server.stop()
             let failed = try await deliberation.value
             #expect(failed.status == .failed)
             #expect(failed.next == "evaluate")
             #expect(failed.error?.contains("ROBIN>>evaluateThoughts") == true)
 
-            let revived = ScriptedModelServer(script: script)
-            try await revived.start(port: port)
+            // The old listener may take a moment to let go of the port: retry until it is free.
+            let revived = ScriptedModelServer(script: script(robinStalls: false))
+            var lastError: (any Error)?
+            let listening = await waitUntil("the model server listens on port \(port) again: \(String(describing: lastError))") {
+                do {
+                    try await revived.start(port: port)
+                    return true
+                } catch {
+                    lastError = error
+                    return false
+                }
+            }
+            guard listening else { return }
             let resumed = try await runtime.runner.resume(failed.id)
             #expect(resumed.status == .done, "\(resumed.error ?? "")")
             #expect(try await chatRequests(revived).filter { $0["model"] == "phi3:mini-4k-instruct" }.isEmpty)

@@ -18,12 +18,26 @@ import Testing
         ```
         """
 
-    func waitForSession(_ runtime: Runtime) async throws -> DebugSession {
-        for _ in 0..<100 {
-            if let session = try runtime.debugger.sessions().first { return session }
-            try await Task.sleep(for: .milliseconds(10))
+    /// Waits (see ``patience``) for the newest debug session that `matches`; a session that never
+    /// opens fails the test.
+    func waitForSession(_ runtime: Runtime, sourceLocation: SourceLocation = #_sourceLocation,
+                        where matches: (DebugSession) -> Bool = { _ in true }) async throws -> DebugSession {
+        var found: DebugSession?
+        try await waitUntil("a debug session was opened", sourceLocation: sourceLocation) {
+            found = try runtime.debugger.sessions().first(where: matches)
+            return found != nil
         }
-        throw ImageError(.noSuchMethod, "no debug session was opened")
+        return try #require(found, sourceLocation: sourceLocation)
+    }
+
+    /// The debugger handles the image's events one at a time, in order. A marker method that fails
+    /// after everything else has failed opens its session only once every earlier failure has been
+    /// handled: after it, the sessions are exactly those the earlier failures opened.
+    func settle(_ runtime: Runtime, sourceLocation: SourceLocation = #_sourceLocation) async throws {
+        let marker = "settled\(UUID().uuidString.prefix(8))"
+        try await runtime.image.defineMethod(marker, on: "BABS", source: "error('marker failure')")
+        _ = try? await runtime.image.send("BABS", marker)
+        _ = try await waitForSession(runtime, sourceLocation: sourceLocation) { $0.selector == marker }
     }
 
     @Test func aRaisingMethodOpensASessionTheDebuggerFixesItAndTheMessageIsRetried() async throws {
@@ -58,11 +72,14 @@ import Testing
             let events = runtime.image.events.subscribe()
             try await runtime.image.defineMethod("count", on: "BABS", source: "-- counts the items\nreturn #args.items")
             await #expect(throws: ImageError.self) { try await runtime.image.send("BABS", "count", [:]) }
-            var names: [String] = []
-            for await event in events {
-                guard case .emitted(_, let name, _) = event, name.hasPrefix("debug.") else { continue }
-                names.append(name)
-                if name != "debug.opened" { break }
+            // The repair ends with debug.fixed (or debug.unfixed): read the events up to there.
+            let read = await readEvents(events, "the debugger reported how its repair ended") { event in
+                guard case .emitted(_, let name, _) = event else { return false }
+                return name.hasPrefix("debug.") && name != "debug.opened"
+            }
+            let names = read.compactMap { event -> String? in
+                guard case .emitted(_, let name, _) = event, name.hasPrefix("debug.") else { return nil }
+                return name
             }
             #expect(names == ["debug.opened", "debug.fixed"])
             let session = try #require(try runtime.debugger.sessions().first)
@@ -118,14 +135,18 @@ import Testing
         try await withRuntime { runtime, _ in
             try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n.value / 2")
             for _ in 0..<3 { _ = try? await runtime.image.send("ROBIN", "half", ["n": 4]) }
-            _ = try await waitForSession(runtime)
-            try await Task.sleep(for: .milliseconds(100))
-            #expect(try runtime.debugger.sessions().count == 1)
+            // Once all three failures are handled, they have opened exactly one session.
+            try await settle(runtime)
+            let halves = { try runtime.debugger.sessions().filter { $0.owner == "ROBIN" && $0.selector == "half" } }
+            #expect(try halves().count == 1)
             // Once it is closed, a new failure opens a new session.
-            _ = try await runtime.debugger.close(try runtime.debugger.sessions()[0].id)
+            let first = try #require(try halves().first)
+            _ = try await runtime.debugger.close(first.id)
             _ = try? await runtime.image.send("ROBIN", "half", ["n": 4])
-            for _ in 0..<100 where try runtime.debugger.sessions().count < 2 { try await Task.sleep(for: .milliseconds(10)) }
-            #expect(try runtime.debugger.sessions().count == 2)
+            let second = try await waitForSession(runtime) { $0.selector == "half" && $0.id != first.id }
+            #expect(second.status == .open)
+            try await settle(runtime)
+            #expect(try halves().map(\.id) == [second.id, first.id])
         }
     }
 
@@ -135,7 +156,7 @@ import Testing
             _ = try? await runtime.image.send("ROBIN", "half", ["n": 4])
             let session = try await waitForSession(runtime)
             let change = try #require(try await runtime.image.defineMethod("half", on: "ROBIN", source: "return args.n / 2"))
-            for _ in 0..<100 where try runtime.debugger.session(session.id).status == .open { try await Task.sleep(for: .milliseconds(10)) }
+            try await waitUntil("the redefinition closed the session") { try runtime.debugger.session(session.id).status != .open }
             let closed = try runtime.debugger.session(session.id)
             #expect(closed.status == .closed)
             #expect(closed.fixChange == change.id)
@@ -162,11 +183,11 @@ import Testing
             var clone = try #require(runtime.image.memory.proto(named: "BABS"))
             clone.define("boom", source: "error('only a trial')")
             _ = try? await runtime.image.trial(clone, "BABS", "boom")
-            let session = try await waitForSession(runtime)
-            try await Task.sleep(for: .milliseconds(100))
-            let sessions = try runtime.debugger.sessions()
+            // Once both failures are handled: one session, for the method that raised first.
+            try await settle(runtime)
+            let sessions = try runtime.debugger.sessions().filter { !$0.selector.hasPrefix("settled") }
             #expect(sessions.count == 1)
-            #expect(session.owner == "ROBIN" && session.selector == "inner")
+            #expect(sessions.first?.owner == "ROBIN" && sessions.first?.selector == "inner")
         }
     }
 }

@@ -18,6 +18,7 @@ func withRuntime(_ script: Script = Script(), serverUp: Bool = true, repairing: 
     if !serverUp { await server.stop() }
     var config = A4PSConfig(environment: ["OLLAMA_HOST": url])
     config.inference.connectTimeoutSeconds = 1
+    config.choosesModelServers = true  // the scripted server, never the embedded model, even when it is down
     configure(&config)
     let limits = RunLimits(memoryBytes: 32 << 20, instructions: 10_000_000, wallClockSeconds: 30)
     let runtime = try await Runtime.open(imagePath: dir.appendingPathComponent("r.image").path, config: config, limits: limits,

@@ -105,7 +105,7 @@ import Testing
     }
 
     @Test func aForgeDuringARunningDeliberationDoesNotDisturbIt() async throws {
-        let verdict = #"{"scores": [{"viability": 0.9, "alignment": 0.9}], "answer": "agreed", "agree": true}"#
+        let verdict = #"{"scores": [{"viability": 9, "alignment": 9}], "answer": "agreed", "agree": true}"#
         let halve = Self.answer("-- BABS>>halve: halves n\nreturn args.n / 2", "assert(self:send('halve', {n = 4}) == 2)")
         let script = Script(rules: [
             .init(model: "phi3:mini-4k-instruct", contains: "Write the Lua method", reply: halve),

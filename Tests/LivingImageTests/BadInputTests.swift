@@ -8,13 +8,13 @@ import Testing
     /// Installs `source` as BRICK>>probe, sends it, and checks the send fails with `code`
     /// and leaves the image exactly as it was.
     @discardableResult
-    func expectContained(_ source: String, _ code: ImageError.Code, args: JSONValue = .null,
+    func expectContained(_ source: String, _ code: ImageError.Code, args: JSONValue = .null, limits: RunLimits? = nil,
                          sourceLocation: SourceLocation = #_sourceLocation) async throws -> ImageError? {
         try await withImage { image, _ in
             try await image.defineMethod("probe", on: "BRICK", source: source)
             let before = try ImageFingerprint(image)
             let error = await expectImageError(code, sourceLocation: sourceLocation) {
-                try await image.send("BRICK", "probe", args)
+                try await image.send("BRICK", "probe", args, limits: limits)
             }
             #expect(try ImageFingerprint(image) == before, sourceLocation: sourceLocation)
             // The VM is still usable afterwards.
@@ -55,7 +55,29 @@ import Testing
         #expect(error?.description.contains("BRICK>>probe:2") == true)
         #expect(error?.traceback?.contains("stack traceback") == true)
         try await expectContained("error({code = 42})", .methodFailed)
-        try await expectContained("error(setmetatable({}, {__tostring = function() while true do end end}))", .methodFailed)
+        // The host reports an error object without calling its __tostring (which here never returns).
+        let object = try await expectContained("error(setmetatable({}, {__tostring = function() while true do end end}))", .methodFailed)
+        #expect(object?.description.contains("an error object of type table") == true)
+    }
+
+    @Test func aLoopingToStringIsKilledWhenTheMethodInvokesIt() async throws {
+        // The method writes a slot first: the kill must discard it with everything else.
+        let bomb = """
+            self:set('touched', true)
+            local bomb = setmetatable({}, {__tostring = function() while true do end end})
+
+            """
+        for use in ["return tostring(bomb)", "return 'value: ' .. tostring(bomb)", "return string.format('%s', bomb)",
+                    "log('value:', bomb)", "local ok = pcall(tostring, bomb) return 'escaped'"] {
+            let error = try await expectContained(bomb + use, .killed)
+            #expect(error?.description.contains("budget of \(testLimits.instructions) instructions") == true, "\(use)")
+        }
+        // With instructions to spare, the wall-clock limit stops it instead.
+        var timed = testLimits
+        timed.instructions = .max
+        timed.wallClockSeconds = 1
+        let error = try await expectContained(bomb + "return tostring(bomb)", .killed, limits: timed)
+        #expect(error?.description.contains("deadline of 1.0 s") == true)
     }
 
     @Test func endlessLoopsAreKilledEvenInsidePcall() async throws {

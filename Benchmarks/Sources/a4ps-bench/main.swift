@@ -149,7 +149,7 @@ do {
             let schema = args.count > 1 ? args[1]["schema"] : nil
             if schema?["properties"]?["thoughts"] != nil { return ["thoughts": [["text": "a"], ["text": "b"], ["text": "c"]]] }
             if schema?["properties"]?["scores"] != nil {
-                return ["scores": [["viability": 0.5, "alignment": 0.5]], "answer": "not yet", "agree": false]
+                return ["scores": [["viability": 5, "alignment": 5]], "answer": "not yet", "agree": false]
             }
             return "OK."
         },

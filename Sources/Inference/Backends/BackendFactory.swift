@@ -3,13 +3,19 @@ import NIOCore
 
 /// Builds backends from configuration, and the `HTTPClient` they share.
 public enum BackendFactory {
-    /// A backend for `[backends.NAME]` settings, using the caller's client.
-    public static func make(_ settings: BackendSettings, httpClient: HTTPClient, inference: InferenceSettings = InferenceSettings()) -> any ModelBackend {
+    /// A backend for `[backends.NAME]` settings, using the caller's client; an embedded backend
+    /// runs `embedded` (one shared server for every embedded backend of a process).
+    public static func make(_ settings: BackendSettings, httpClient: HTTPClient, inference: InferenceSettings = InferenceSettings(),
+                            embedded: EmbeddedModelServer? = nil) -> any ModelBackend {
+        if settings.isEmbedded {
+            return EmbeddedBackend(server: embedded ?? EmbeddedModelServer(install: .locate()), httpClient: httpClient,
+                                   timeouts: inference.timeouts, retry: inference.retryPolicy)
+        }
         switch settings.kind {
         case .ollama:
-            OllamaBackend(baseURL: settings.host, httpClient: httpClient, timeouts: inference.timeouts, retry: inference.retryPolicy)
+            return OllamaBackend(baseURL: settings.host, httpClient: httpClient, timeouts: inference.timeouts, retry: inference.retryPolicy)
         case .openai:
-            OpenAICompatibleBackend(baseURL: settings.host, apiKey: settings.apiKey, httpClient: httpClient,
+            return OpenAICompatibleBackend(baseURL: settings.host, apiKey: settings.apiKey, httpClient: httpClient,
                                     timeouts: inference.timeouts, retry: inference.retryPolicy)
         }
     }

@@ -9,10 +9,13 @@ public struct GenerationOptions: Sendable, Hashable {
     public var maxTokens: Int?
     public var seed: Int?
     public var stop: [String]?
+    /// Penalty for repeating tokens already generated (1 = none; llama.cpp and Ollama `repeat_penalty`,
+    /// vLLM `repetition_penalty`): small models otherwise tend to repeat one sentence until the limit.
+    public var repeatPenalty: Double?
 
     public init(
         temperature: Double? = nil, topP: Double? = nil, topK: Int? = nil, contextLength: Int? = nil,
-        maxTokens: Int? = nil, seed: Int? = nil, stop: [String]? = nil
+        maxTokens: Int? = nil, seed: Int? = nil, stop: [String]? = nil, repeatPenalty: Double? = nil
     ) {
         self.temperature = temperature
         self.topP = topP
@@ -21,6 +24,7 @@ public struct GenerationOptions: Sendable, Hashable {
         self.maxTokens = maxTokens
         self.seed = seed
         self.stop = stop
+        self.repeatPenalty = repeatPenalty
     }
 
     var isEmpty: Bool { self == GenerationOptions() }

@@ -47,6 +47,7 @@ public struct OllamaBackend: ModelBackend {
         if let v = o.contextLength { options["num_ctx"] = .int(v) }
         if let v = o.maxTokens { options["num_predict"] = .int(v) }
         if let v = o.seed { options["seed"] = .int(v) }
+        if let v = o.repeatPenalty { options["repeat_penalty"] = .number(v) }
         if let v = o.stop { options["stop"] = .array(v.map(JSONValue.string)) }
         if !options.isEmpty { body["options"] = .object(options) }
         switch request.format {

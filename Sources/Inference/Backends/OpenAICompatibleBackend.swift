@@ -49,6 +49,10 @@ public struct OpenAICompatibleBackend: ModelBackend {
         if let v = o.topK { body["top_k"] = .int(v) }
         if let v = o.maxTokens { body["max_tokens"] = .int(v) }
         if let v = o.seed { body["seed"] = .int(v) }
+        if let v = o.repeatPenalty {
+            body["repeat_penalty"] = .number(v)      // llama.cpp's server
+            body["repetition_penalty"] = .number(v)  // vLLM (each ignores the other's field)
+        }
         if let v = o.stop { body["stop"] = .array(v.map(JSONValue.string)) }
         switch request.format {
         case .json: body["response_format"] = ["type": "json_object"]

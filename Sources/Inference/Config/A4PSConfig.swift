@@ -48,7 +48,7 @@ import Foundation
 /// temp_mb = 64                    # the private writable /tmp
 ///
 /// [backends.ollama]               # always present; override its host here
-/// kind = "ollama"                 # "ollama" | "openai"
+/// kind = "ollama"                 # "ollama" | "openai" | "embedded"
 /// host = "http://127.0.0.1:11434" # default: OLLAMA_HOST, else this
 /// # api_key = "..."               # optional: Authorization: Bearer
 /// # api_key_env = "VLLM_API_KEY"  # optional: read the key from this environment variable
@@ -74,7 +74,7 @@ public struct A4PSConfig: Sendable, Hashable {
     public var inference = InferenceSettings()
     /// `[sandbox]`.
     public var sandbox = SandboxSettings()
-    /// `[backends.NAME]`, by name; `ollama` is always defined.
+    /// `[backends.NAME]`, by name; `ollama` and `embedded` (the local model a4ps runs) are always defined.
     public var backends: [String: BackendSettings]
     /// `[personas.NAME]`, by lower-case role name.
     public var personas: [String: PersonaRouting] = [:]
@@ -86,7 +86,8 @@ public struct A4PSConfig: Sendable, Hashable {
     /// The documented defaults; the Ollama host comes from `OLLAMA_HOST` in `environment`.
     public init(environment: [String: String] = ProcessInfo.processInfo.environment) {
         backends = [
-            "ollama": BackendSettings(name: "ollama", kind: .ollama, host: OllamaHost.resolve(environment: environment))
+            "ollama": BackendSettings(name: "ollama", kind: .ollama, host: OllamaHost.resolve(environment: environment)),
+            "embedded": .embedded,
         ]
     }
 
@@ -140,6 +141,25 @@ public struct A4PSConfig: Sendable, Hashable {
             backend.name = "\(backendName)@\(backend.host)"
         }
         return ModelRoute(role: role, model: routing.adapter ?? baseModel, baseModel: baseModel, backend: backend)
+    }
+
+    /// Whether config.toml chose any model server at all (a backend, a persona's routing or a
+    /// default backend); when it did not, a4ps uses Ollama if it answers, else the embedded model.
+    /// Read from the file: true when it has `[backends.*]`, `[personas.*]` or `[inference] default_backend`.
+    public var choosesModelServers = false
+
+    /// These settings with every role on the embedded model: SmolLM2-135M-Instruct for the
+    /// personas, all-MiniLM-L6-v2 for embeddings.
+    public func onEmbeddedModel() -> A4PSConfig {
+        var config = self
+        config.inference.defaultBackend = BackendSettings.embedded.name
+        config.personas = [:]
+        config.models.babs = LocalModelInstall.chatModel
+        config.models.brick = LocalModelInstall.chatModel
+        config.models.robin = LocalModelInstall.chatModel
+        config.models.alfred = LocalModelInstall.chatModel
+        config.models.embedding = LocalModelInstall.embeddingModel
+        return config
     }
 
     /// Every distinct backend the roles use, by effective name.

@@ -11,8 +11,15 @@ public struct BackendSettings: Sendable, Hashable {
     public var apiKey: String?
     /// `vram_gb` — this server's own VRAM budget, overriding `[scheduler] vram_gb`. Optional.
     public var vramGB: Double?
+    /// `kind = "embedded"`: llama.cpp's server that a4ps runs itself (``EmbeddedModelServer``),
+    /// spoken to with the OpenAI-compatible protocol (``kind`` is `.openai`).
+    public var isEmbedded: Bool
 
-    public init(name: String, kind: BackendKind, host: String, apiKey: String? = nil, vramGB: Double? = nil) {
+    /// The built-in `[backends.embedded]`: the local model a4ps runs itself.
+    public static let embedded = BackendSettings(name: "embedded", kind: .openai, host: "embedded", isEmbedded: true)
+
+    public init(name: String, kind: BackendKind, host: String, apiKey: String? = nil, vramGB: Double? = nil, isEmbedded: Bool = false) {
+        self.isEmbedded = isEmbedded
         self.name = name
         self.kind = kind
         self.host = host

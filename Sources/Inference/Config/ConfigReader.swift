@@ -25,6 +25,8 @@ struct ConfigReader {
     func read(environment: [String: String]) throws(ConfigError) -> A4PSConfig {
         var config = A4PSConfig(environment: environment)
         config.document = .object(document)
+        config.choosesModelServers = document["backends"] != nil || document["personas"] != nil
+            || document["inference"]?["default_backend"] != nil
 
         let models = try table("models")
         for role in ModelNames.personas + ["embedding"] {
@@ -122,9 +124,13 @@ struct ConfigReader {
             let section = "backends.\(name)"
             guard case .object(let backend) = value else { throw invalid("backends", name, "must be a table: [backends.\(name)]") }
             let kindText = try string(backend, section, "kind") ?? (name == "ollama" ? "ollama" : nil)
-            guard let kindText else { throw invalid(section, "kind", "is required: \"ollama\" or \"openai\"", header: true) }
+            guard let kindText else { throw invalid(section, "kind", "is required: \"ollama\", \"openai\" or \"embedded\"", header: true) }
+            if kindText == "embedded" {
+                config.backends[name] = BackendSettings(name: name, kind: .openai, host: "embedded", isEmbedded: true)
+                continue
+            }
             guard let kind = BackendKind(rawValue: kindText) else {
-                throw invalid(section, "kind", "must be \"ollama\" or \"openai\", not \"\(kindText)\"")
+                throw invalid(section, "kind", "must be \"ollama\", \"openai\" or \"embedded\", not \"\(kindText)\"")
             }
             let host: String
             if let given = try string(backend, section, "host") {

@@ -119,9 +119,20 @@ extension ModelManager {
         return (text, usage)
     }
 
-    /// Embeds texts with the `embedding` model, in batches of `[inference] embed_batch_size`.
+    /// The longest text embedded in one piece; longer ones are embedded passage by passage and
+    /// their vectors averaged (see ``EmbeddingPassages``). 1,000 characters stay within the
+    /// 512-token context of small embedding models (all-MiniLM-L6-v2, nomic-embed-text's default).
+    public static let embedPassageCharacters = 1_000
+
+    /// Embeds texts with the `embedding` model, in batches of `[inference] embed_batch_size`; a
+    /// long text is split into passages that fit the model, every passage embedded.
     public nonisolated func embed(_ texts: [String]) async throws -> [[Float]] {
         guard !texts.isEmpty else { return [] }
+        let bounded = EmbeddingPassages(texts, maxCharacters: Self.embedPassageCharacters)
+        return bounded.combine(try await embedPassages(bounded.passages))
+    }
+
+    private nonisolated func embedPassages(_ texts: [String]) async throws -> [[Float]] {
         guard let model = model(for: "embedding") else {
             throw InferenceError(.unknownPersona, "No embedding model is configured — set [models] embedding in config.toml")
         }

@@ -46,19 +46,22 @@ public actor ModelManager {
     public init(config: A4PSConfig, httpClient: HTTPClient, logger: Logger = Logger(label: "a4ps.inference")) throws {
         var servers: [String: Server] = [:]
         var targets: [String: Target] = [:]
+        let routes = try (ModelNames.personas + ["embedding"]).map { try config.route(for: $0) }
+        let usesEmbedded = routes.contains { $0.backend.isEmbedded } || config.backends[config.inference.defaultBackend]?.isEmbedded == true
+        let embedded = usesEmbedded ? EmbeddedModelServer(install: .locate(), logger: logger) : nil
         for role in ModelNames.personas + ["embedding"] {
             let route = try config.route(for: role)
             let key = route.backend.name
             if servers[key] == nil {
                 let budget = Int64(((route.backend.vramGB ?? config.scheduler.vramGB) * 1e9).rounded())
-                servers[key] = Server(key: key, backend: BackendFactory.make(route.backend, httpClient: httpClient, inference: config.inference),
+                servers[key] = Server(key: key, backend: BackendFactory.make(route.backend, httpClient: httpClient, inference: config.inference, embedded: embedded),
                                       budgetBytes: budget)
             }
             targets[role] = Target(model: route.model, serverKey: key)
         }
         let defaultKey = config.backends[config.inference.defaultBackend]!.name
         if servers[defaultKey] == nil, let settings = config.backends[defaultKey] {
-            servers[defaultKey] = Server(key: defaultKey, backend: BackendFactory.make(settings, httpClient: httpClient, inference: config.inference),
+            servers[defaultKey] = Server(key: defaultKey, backend: BackendFactory.make(settings, httpClient: httpClient, inference: config.inference, embedded: embedded),
                                          budgetBytes: Int64(((settings.vramGB ?? config.scheduler.vramGB) * 1e9).rounded()))
         }
         self.init(servers: servers, targets: targets, defaultServerKey: defaultKey, policy: config.scheduler.policy,
@@ -85,6 +88,11 @@ public actor ModelManager {
         self.embedBatchSize = max(1, embedBatchSize)
         self.logger = logger
         for (key, server) in servers { residency[key] = ResidentSet(budgetBytes: server.budgetBytes) }
+    }
+
+    /// The local model server this manager runs (when a role is on the embedded backend); stop it when done.
+    public nonisolated var embeddedServer: EmbeddedModelServer? {
+        servers.values.lazy.compactMap { ($0.backend as? EmbeddedBackend)?.server }.first
     }
 
     // MARK: - Observing

@@ -17,7 +17,7 @@ public struct ThinkOptions: Sendable, Hashable {
     }
 
     /// Options from a JSON object, as a Lua table arrives: `temperature`, `top_p`, `top_k`,
-    /// `num_ctx`, `max_tokens` (or `num_predict`), `seed`, `stop`, `schema`, `json`.
+    /// `num_ctx`, `max_tokens` (or `num_predict`), `seed`, `stop`, `repeat_penalty`, `schema`, `json`.
     public init(options object: JSONValue) {
         var generation = GenerationOptions()
         generation.temperature = object["temperature"]?.doubleValue
@@ -26,6 +26,7 @@ public struct ThinkOptions: Sendable, Hashable {
         generation.contextLength = object["num_ctx"]?.intValue
         generation.maxTokens = object["max_tokens"]?.intValue ?? object["num_predict"]?.intValue
         generation.seed = object["seed"]?.intValue
+        generation.repeatPenalty = object["repeat_penalty"]?.doubleValue
         generation.stop = object["stop"]?.arrayValue?.compactMap(\.stringValue) ?? object["stop"]?.stringValue.map { [$0] }
         self.init(generation: generation, schema: object["schema"], json: object["json"]?.boolValue ?? false,
                   schemaRetries: object["schema_retries"]?.intValue ?? 1)

@@ -170,6 +170,9 @@ actor Interpreter {
                 }
                 nargs = 2
             default:
+                // A limit that struck inside a C call (a metamethod run by `tostring`, say) cannot
+                // yield there and surfaces as an error: it is still the limit that ended the send.
+                if transaction.killReason != A4_KILL_NONE { throw killed(transaction, owner, method.selector, limits) }
                 let message = LuaStack.errorMessage(at: -1, on: co)
                 a4_push_traceback(vm.raw, co, nil)
                 let traceback = LuaStack.errorMessage(at: -1, on: L)

@@ -4,4 +4,5 @@ for _, d in ipairs(args.dialogue or {}) do lines[#lines + 1] = d.persona .. ": "
 local prompt = "Task: " .. args.task .. "\n\nResearch report:\n" .. (args.report or "(none)") ..
   "\n\nDialogue:\n" .. table.concat(lines, "\n") ..
   "\n\nSynthesize the dialogue into one final, coherent answer for the Architect."
-return {answer = think(prompt)}
+-- Bounded, and penalized for repeating itself: a small model otherwise loops on one sentence.
+return {answer = think(prompt, {max_tokens = 350, temperature = 0.6, repeat_penalty = 1.2})}

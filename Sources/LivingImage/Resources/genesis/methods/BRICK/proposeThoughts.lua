@@ -6,8 +6,12 @@ local prompt = "Task: " .. args.task .. "\n\nResearch report:\n" .. (args.report
   "\n\nDialogue so far:\n" .. (#lines > 0 and table.concat(lines, "\n") or "(none)") ..
   "\n\nPropose three distinct candidate thoughts (lines of reasoning) toward solving the task, " ..
   "as JSON: {\"thoughts\": [{\"text\": \"...\"}]}."
-local answer = think(prompt, {schema = {type = "object", required = {"thoughts"}, properties = {
-  thoughts = {type = "array", items = {type = "object", required = {"text"}, properties = {text = {type = "string"}}}}}}})
+-- The schema says what it means (at least one thought, none empty) and is sent to the server as
+-- its grammar; a token limit and a repetition penalty keep a small model from rambling.
+local answer = think(prompt, {max_tokens = 400, temperature = 0.7, repeat_penalty = 1.15,
+  schema = {type = "object", required = {"thoughts"}, properties = {
+    thoughts = {type = "array", minItems = 1, maxItems = 5, items = {type = "object", required = {"text"},
+      properties = {text = {type = "string", minLength = 1, maxLength = 600}}}}}}})
 local texts = {}
 for i, t in ipairs(answer.thoughts) do texts[i] = t.text end
 return {

@@ -1,0 +1,243 @@
+import AsyncHTTPClient
+import Foundation
+import Logging
+
+#if canImport(Glibc)
+import Glibc
+#endif
+
+/// llama.cpp's `llama-server`, run and supervised by a4ps as its embedded default mind.
+///
+/// It runs in router mode (one port; each model a child process that loads on first use) with a
+/// models preset a4ps writes: SmolLM2-135M-Instruct for the personas, all-MiniLM-L6-v2 with
+/// `--embeddings` for memory. It listens on a free loopback port, logs to a file, is restarted
+/// once when it dies, and never outlives a4ps: it is started under a small `sh` that holds the
+/// read end of a pipe whose write end only a4ps has — when a4ps exits, even by SIGKILL, the pipe
+/// closes and the shell stops the server (whose model children stop with it); when the server
+/// dies, the shell exits and a4ps restarts it.
+public actor EmbeddedModelServer {
+    public nonisolated let install: LocalModelInstall
+    /// Where the server's output goes (appended).
+    public nonisolated let logPath: String
+    private let threads: Int
+    private let logger: Logger
+    private var port: Int?
+    private var process: Process?
+    /// The write end of the lifeline pipe; only this process holds it (close-on-exec).
+    private var lifeline: FileHandle?
+    private var restarts = 0
+    private var stopping = false
+    private var health: HTTPClient?
+
+    /// How many times a server that died is started again.
+    public static let maxRestarts = 1
+
+    public init(install: LocalModelInstall, threads: Int = ProcessInfo.processInfo.activeProcessorCount,
+                logger: Logger = Logger(label: "a4ps.embedded")) {
+        self.install = install
+        self.threads = max(1, threads)
+        self.logger = logger
+        logPath = install.cacheDirectory + "/logs/llama-server.log"
+    }
+
+    /// The server's root URL once started.
+    public var baseURL: String? { port.map { "http://127.0.0.1:\($0)" } }
+
+    /// The process id of the running router (for `a4ps doctor` and tests).
+    public var processIdentifier: Int32? { process?.isRunning == true ? process?.processIdentifier : nil }
+
+    /// How many times it was restarted after dying.
+    public var restartCount: Int { restarts }
+
+    /// Starts the server (once) and waits until it answers `/health`; returns its root URL.
+    public func start() async throws(EmbeddedServerError) -> String {
+        if let baseURL, process?.isRunning == true { return baseURL }
+        guard !stopping else { throw EmbeddedServerError(.stopped, "the embedded model server was stopped") }
+        let missing = install.missing
+        guard missing.isEmpty else {
+            throw EmbeddedServerError(.notInstalled,
+                "the embedded model is not installed (missing: \(missing.joined(separator: ", "))): run Scripts/install-local-model "
+                + "(Scripts/install-deps runs it), or serve the seeds' models with `ollama serve` and `a4ps models pull`")
+        }
+        let port: Int
+        if let known = self.port { port = known } else { port = try Self.freeLoopbackPort() }
+        self.port = port
+        try launch(port: port)
+        try await waitUntilHealthy(port: port)
+        return "http://127.0.0.1:\(port)"
+    }
+
+    /// Stops the server and its model processes, and waits for them to exit.
+    public func stop() async {
+        stopping = true
+        if let lifeline {
+            try? lifeline.close()
+            self.lifeline = nil
+        }
+        if let process {
+            let deadline = ContinuousClock.now + .seconds(10)
+            while process.isRunning, ContinuousClock.now < deadline {
+                try? await Task.sleep(for: .milliseconds(20))
+            }
+            if process.isRunning { kill(process.processIdentifier, SIGKILL) }
+        }
+        process = nil
+        try? await health?.shutdown()
+        health = nil
+    }
+
+    // MARK: Launching
+
+    private func launch(port: Int) throws(EmbeddedServerError) {
+        let fm = FileManager.default
+        let runDirectory = install.cacheDirectory + "/run"
+        do {
+            try fm.createDirectory(atPath: runDirectory, withIntermediateDirectories: true)
+            try fm.createDirectory(atPath: install.cacheDirectory + "/logs", withIntermediateDirectories: true)
+        } catch {
+            throw EmbeddedServerError(.failedToStart, "cannot create \(runDirectory): \(error)")
+        }
+        let presetPath = runDirectory + "/models-\(getpid()).ini"
+        do {
+            try preset().write(toFile: presetPath, atomically: true, encoding: .utf8)
+        } catch {
+            throw EmbeddedServerError(.failedToStart, "cannot write the models preset \(presetPath): \(error)")
+        }
+        if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+        guard let log = FileHandle(forWritingAtPath: logPath) else {
+            throw EmbeddedServerError(.failedToStart, "cannot write the server log \(logPath)")
+        }
+        log.seekToEndOfFile()
+
+        let process = Process()
+        // Processes spawned from a4ps inherit a signal mask that blocks almost every signal
+        // (SIGTERM and SIGCHLD among them); perl (perl-base is essential in Debian) clears it,
+        // then runs the watchdog shell: it starts the server, stops it with SIGTERM when the
+        // lifeline on its stdin reaches EOF, and exits with the server's status when the server
+        // ends — so that a server that died is noticed and restarted.
+        process.executableURL = URL(fileURLWithPath: "/usr/bin/perl")
+        // (A background list's stdin is /dev/null in sh, so the watcher reads the lifeline as fd 3.)
+        let watchdog = #"""
+            exec 3<&0
+            "$@" </dev/null 3<&- & server=$!
+            { while read -r _ <&3; do :; done; kill -TERM "$server" 2>/dev/null; } & watcher=$!
+            exec 3<&-
+            wait "$server"; status=$?
+            kill "$watcher" 2>/dev/null
+            exit "$status"
+            """#
+        process.arguments = ["-e", #"use POSIX; sigprocmask(SIG_SETMASK, POSIX::SigSet->new); exec "/bin/sh", "-c", @ARGV"#,
+                             watchdog, "a4ps-llama-server", install.serverExecutable,
+                             "--models-preset", presetPath, "--host", "127.0.0.1", "--port", String(port),
+                             "--models-max", "4"]
+        // A pipe whose ends are close-on-exec, so that no child of a4ps (nor the shell itself)
+        // inherits the write end: it closes exactly when a4ps stops or dies.
+        var ends: [Int32] = [-1, -1]
+        guard pipe(&ends) == 0, fcntl(ends[0], F_SETFD, FD_CLOEXEC) == 0, fcntl(ends[1], F_SETFD, FD_CLOEXEC) == 0 else {
+            throw EmbeddedServerError(.failedToStart, "cannot create the lifeline pipe: errno \(errno)")
+        }
+        let readEnd = FileHandle(fileDescriptor: ends[0], closeOnDealloc: true)
+        let lifeline = FileHandle(fileDescriptor: ends[1], closeOnDealloc: true)
+        process.standardInput = readEnd
+        process.standardOutput = log
+        process.standardError = log
+        process.terminationHandler = { [weak self] ended in
+            let status = ended.terminationStatus
+            Task { await self?.ended(status: status) }
+        }
+        do {
+            try process.run()
+        } catch {
+            throw EmbeddedServerError(.failedToStart, "cannot start \(install.serverExecutable): \(error)")
+        }
+        try? log.close()
+        try? readEnd.close()
+        self.process = process
+        self.lifeline = lifeline
+        logger.debug("started llama-server", metadata: ["port": "\(port)", "log": "\(logPath)"])
+    }
+
+    /// The router's models preset: every persona's model and the embedding model.
+    func preset() -> String {
+        """
+        version = 1
+        [*]
+        np = 1
+        t = \(threads)
+        cache-ram = 0
+
+        [\(LocalModelInstall.chatModel)]
+        model = \(install.chatModelFile)
+        c = 8192
+
+        [\(LocalModelInstall.embeddingModel)]
+        model = \(install.embeddingModelFile)
+        embeddings = true
+        pooling = mean
+        c = 512
+        b = 512
+        ub = 512
+
+        """
+    }
+
+    private func ended(status: Int32) async {
+        guard !stopping else { return }
+        logger.warning("llama-server exited", metadata: ["status": "\(status)", "log": "\(logPath)"])
+        process = nil
+        lifeline = nil
+        guard restarts < Self.maxRestarts, let port else { return }
+        restarts += 1
+        do {
+            try launch(port: port)
+            try await waitUntilHealthy(port: port)
+            logger.notice("llama-server restarted", metadata: ["port": "\(port)"])
+        } catch {
+            logger.error("llama-server could not be restarted: \(error)")
+        }
+    }
+
+    private func waitUntilHealthy(port: Int) async throws(EmbeddedServerError) {
+        let client = health ?? BackendFactory.makeHTTPClient(connectTimeoutSeconds: 1)
+        health = client
+        let deadline = ContinuousClock.now + .seconds(120)
+        while ContinuousClock.now < deadline {
+            guard let process, process.isRunning else {
+                throw EmbeddedServerError(.failedToStart, "llama-server exited while starting: see \(logPath)\n" + logTail())
+            }
+            var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health")
+            request.method = .GET
+            if let response = try? await client.execute(request, timeout: .seconds(2)), response.status == .ok {
+                return
+            }
+            try? await Task.sleep(for: .milliseconds(100))
+        }
+        throw EmbeddedServerError(.failedToStart, "llama-server did not answer /health within 120 s: see \(logPath)\n" + logTail())
+    }
+
+    private func logTail() -> String {
+        guard let text = try? String(contentsOfFile: logPath, encoding: .utf8) else { return "" }
+        return text.split(separator: "\n").suffix(10).joined(separator: "\n")
+    }
+
+    /// A port nobody listens on now, chosen by the kernel.
+    static func freeLoopbackPort() throws(EmbeddedServerError) -> Int {
+        let fd = socket(AF_INET, Int32(SOCK_STREAM.rawValue), 0)
+        guard fd >= 0 else { throw EmbeddedServerError(.failedToStart, "cannot open a socket to find a free port") }
+        defer { close(fd) }
+        var address = sockaddr_in()
+        address.sin_family = sa_family_t(AF_INET)
+        address.sin_port = 0
+        address.sin_addr.s_addr = inet_addr("127.0.0.1")
+        var length = socklen_t(MemoryLayout<sockaddr_in>.size)
+        let bound = withUnsafePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { bind(fd, $0, length) }
+        }
+        guard bound == 0 else { throw EmbeddedServerError(.failedToStart, "cannot bind a loopback socket to find a free port") }
+        let named = withUnsafeMutablePointer(to: &address) {
+            $0.withMemoryRebound(to: sockaddr.self, capacity: 1) { getsockname(fd, $0, &length) }
+        }
+        guard named == 0 else { throw EmbeddedServerError(.failedToStart, "cannot read the free port's number") }
+        return Int(UInt16(bigEndian: address.sin_port))
+    }
+}
