@@ -38,9 +38,16 @@ import Testing
             #expect(healthy.stdout.contains("0.0.0-a4ps-scripted"))
             #expect(healthy.stdout.contains("phi3:mini-4k-instruct"))
             #expect(healthy.stdout.contains("✓ sandbox (bubblewrap): a test tool ran in"), "\(healthy.stdout)")
-            let down = try await CLIProcess.run(["doctor"], in: dir, environment: ["OLLAMA_HOST": "127.0.0.1:1", "A4PS_CONFIG": env["A4PS_CONFIG"]!])
+            // Ollama chosen in config.toml but down: a failed check that names the fix.
+            let ollamaOnly = dir.appendingPathComponent("ollama.toml")
+            try CLIProcess.ollamaOnlyConfig.write(to: ollamaOnly, atomically: true, encoding: .utf8)
+            let down = try await CLIProcess.run(["doctor"], in: dir, environment: ["OLLAMA_HOST": "127.0.0.1:1", "A4PS_CONFIG": ollamaOnly.path])
             #expect(down.status == 1)
             #expect(down.stdout.contains("ollama serve"))
+            // Nothing configured and no Ollama: a4ps says it thinks with the embedded model.
+            let unconfigured = try await CLIProcess.run(["doctor"], in: dir, environment: ["OLLAMA_HOST": "127.0.0.1:1", "A4PS_CONFIG": env["A4PS_CONFIG"]!])
+            #expect(unconfigured.stdout.contains("embedded SmolLM2-135M-Instruct"), "\(unconfigured.stdout)")
+            #expect(unconfigured.stdout.contains("embedded model:"))
         }
     }
 

@@ -27,7 +27,6 @@ public actor EmbeddedModelServer {
     private var lifeline: FileHandle?
     private var restarts = 0
     private var stopping = false
-    private var health: HTTPClient?
 
     /// How many times a server that died is started again.
     public static let maxRestarts = 1
@@ -82,8 +81,6 @@ public actor EmbeddedModelServer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process = nil
-        try? await health?.shutdown()
-        health = nil
     }
 
     // MARK: Launching
@@ -198,21 +195,26 @@ public actor EmbeddedModelServer {
     }
 
     private func waitUntilHealthy(port: Int) async throws(EmbeddedServerError) {
-        let client = health ?? BackendFactory.makeHTTPClient(connectTimeoutSeconds: 1)
-        health = client
+        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: 1)
+        let outcome = await pollHealth(port: port, client: client)
+        try? await client.shutdown()
+        try outcome.get()
+    }
+
+    private func pollHealth(port: Int, client: HTTPClient) async -> Result<Void, EmbeddedServerError> {
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline {
             guard let process, process.isRunning else {
-                throw EmbeddedServerError(.failedToStart, "llama-server exited while starting: see \(logPath)\n" + logTail())
+                return .failure(EmbeddedServerError(.failedToStart, "llama-server exited while starting: see \(logPath)\n" + logTail()))
             }
             var request = HTTPClientRequest(url: "http://127.0.0.1:\(port)/health")
             request.method = .GET
             if let response = try? await client.execute(request, timeout: .seconds(2)), response.status == .ok {
-                return
+                return .success(())
             }
             try? await Task.sleep(for: .milliseconds(100))
         }
-        throw EmbeddedServerError(.failedToStart, "llama-server did not answer /health within 120 s: see \(logPath)\n" + logTail())
+        return .failure(EmbeddedServerError(.failedToStart, "llama-server did not answer /health within 120 s: see \(logPath)\n" + logTail()))
     }
 
     private func logTail() -> String {

@@ -13,13 +13,28 @@ struct DoctorCommand: AsyncParsableCommand {
     @OptionGroup var options: ImageOptions
 
     func run() async throws {
-        let config = try options.loadConfig()
-        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: config.inference.connectTimeoutSeconds)
+        let configured = try options.loadConfig()
+        let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: configured.inference.connectTimeoutSeconds)
+        // The servers a4ps would think with: config.toml's, else Ollama, else the embedded model.
+        let (config, notice) = await ModelServerChoice.resolve(configured, httpClient: client)
+        if let notice { emitLine(notice) }
         let report = await Doctor(config: config, httpClient: client).run()
         try? await client.shutdown()
         emitLine(report.rendered())
+        emitLine(embeddedLine(inUse: config.usedBackends().contains { $0.isEmbedded }))
         emitLine(await sandboxLine(config.sandbox))
         if !report.isHealthy { throw ExitCode(1) }
+    }
+
+    /// The embedded local model: installed or not (and how to install it), and whether it is in use.
+    private func embeddedLine(inUse: Bool) -> String {
+        let install = LocalModelInstall.locate()
+        guard install.isComplete else {
+            return "  \(inUse ? "✗" : "!") embedded model: not installed (missing: \(install.missing.joined(separator: ", "))) — run Scripts/install-local-model"
+        }
+        return "  ✓ embedded model: llama.cpp \(LocalModelInstall.llamaBuild) (\(install.serverExecutable)), "
+            + "\(LocalModelInstall.chatModel) and \(LocalModelInstall.embeddingModel) in \(install.cacheDirectory)/models"
+            + (inUse ? " — in use (a4ps starts it on demand; log: \(install.cacheDirectory)/logs/llama-server.log)" : " — not in use")
     }
 
     /// Whether Python tools can run: a real tool run in the configured sandbox. Python tools are
