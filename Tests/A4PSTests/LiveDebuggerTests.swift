@@ -6,17 +6,10 @@ import Testing
 
 /// The live debugger: a method that raises opens a session; the DEBUGGER persona repairs it.
 @Suite struct LiveDebuggerTests {
-    static let fix = """
-        Found it: `args.items` may be missing.
-        ```lua
-        -- BABS>>count: counts the items
-        return #(args.items or {})
-        ```
-        ```lua
-        assert(self:send("count", {}) == 0, "no items count as zero")
-        assert(self:send("count", {items = {1, 2}}) == 2)
-        ```
-        """
+    static let fix = ([
+        "code": "-- BABS>>count: counts the items\nreturn #(args.items or {})",
+        "tests": "assert(self:send(\"count\", {}) == 0, \"no items count as zero\")\nassert(self:send(\"count\", {items = {1, 2}}) == 2)",
+    ] as JSONValue).jsonText
 
     /// Waits (see ``patience``) for the newest debug session that `matches`; a session that never
     /// opens fails the test.
@@ -90,19 +83,10 @@ import Testing
     }
 
     @Test func aFailingPythonToolIsRepairedInTheSandbox() async throws {
-        let fix = """
-            The tool indexes the first word of an empty text.
-            ```python
-            # BABS>>firstWord: the first word of text, or None
-            def run(args):
-                words = args["text"].split()
-                return words[0] if words else None
-            ```
-            ```python
-            def test_empty_text_has_no_first_word():
-                assert run({"text": ""}) is None
-            ```
-            """
+        let fix = ([
+            "code": "```python\n# BABS>>firstWord: the first word of text, or None\ndef run(args):\n    words = args[\"text\"].split()\n    return words[0] if words else None\n```",
+            "tests": "def test_empty_text_has_no_first_word():\n    assert run({\"text\": \"\"}) is None",
+        ] as JSONValue).jsonText
         let script = Script(rules: [.init(model: "phi3:mini-4k-instruct", contains: "Python tool BABS>>firstWord failed", reply: fix)])
         try await withRuntime(script) { runtime, server in
             try await runtime.image.setSlot("python_tools", of: "BABS", to: ["firstWord": [

@@ -10,7 +10,7 @@ import ToolSandbox
 /// slot plus the Lua method that calls it, refused when no sandbox exists.
 @Suite struct PythonForgeTests {
     static func answer(_ tool: String, _ tests: String) -> String {
-        "Here is the tool.\n\n```python\n\(tool)\n```\n\nAnd its tests:\n```python\n\(tests)\n```\n"
+        (["code": .string("```python\n\(tool)\n```"), "tests": .string(tests)] as JSONValue).jsonText
     }
 
     static let tests = """
@@ -164,7 +164,8 @@ import ToolSandbox
     }
 
     @Test func pythonCodeIsExtractedFencedOrNot() {
-        let unfenced = "# BRICK>>inc: adds one\ndef run(args):\n    return args + 1\n# tests\ndef test_inc():\n    assert run(1) == 2"
+        let unfenced: JSONValue = ["code": "# BRICK>>inc: adds one\ndef run(args):\n    return args + 1",
+                                   "tests": "```python\ndef test_inc():\n    assert run(1) == 2\n```"]
         let candidate = CodeExtractor.extract(unfenced, language: .python)
         #expect(candidate?.method == "# BRICK>>inc: adds one\ndef run(args):\n    return args + 1")
         #expect(candidate?.tests == "def test_inc():\n    assert run(1) == 2")

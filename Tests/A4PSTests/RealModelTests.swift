@@ -156,6 +156,74 @@ import Testing
         }
     }
 
+    @Test func aDeliberationInterruptedByAKilledServerResumesFromItsCheckpoint() async throws {
+        try await withEmbeddedRuntime { runtime in
+            let server = try #require(runtime.models.embeddedServer)
+            _ = try await runtime.models.embed(["wake the server"])
+            let first = try #require(await server.processIdentifier)
+            // Kill the server as ROBIN starts to answer: the run fails there, after BRICK's proposals were checkpointed.
+            let events = runtime.models.events()
+            let killer = Task {
+                var robinCalled = false
+                for await event in events {
+                    switch event {
+                    case .callStarted(let persona, _, _) where persona == "robin": robinCalled = true
+                    case .delta(let delta) where robinCalled && delta.persona == "robin":
+                        killRouter(first)
+                        return true
+                    default: break
+                    }
+                }
+                return false
+            }
+            let interrupted = try await runtime.runner.start(
+                graph: "ALFRED.deliberation", state: ["task": .string(Self.atlasTask), "max_turns": 1, "dissonance_threshold": 0.8])
+            runtime.models.finishEvents()
+            #expect(await killer.value, "ROBIN never started to answer")
+            #expect(interrupted.status == .failed, "the run ended \(interrupted.status)")
+            let before = try await runtime.runner.history(interrupted.id)
+            let nodesBefore = before.compactMap(\.node)
+            #expect(nodesBefore.contains { $0.localizedCaseInsensitiveContains("propose") }, "\(nodesBefore)")
+            #expect(!nodesBefore.contains { $0.localizedCaseInsensitiveContains("evaluate") }, "\(nodesBefore)")
+
+            // The server is restarted; the run resumes from its last checkpoint and finishes without re-proposing.
+            let resumed = try await runtime.runner.resume(interrupted.id)
+            #expect(resumed.status == .done, "the resumed run ended \(resumed.status): \(resumed.error ?? "")")
+            #expect(await server.restartCount == 1)
+            let after = try await runtime.runner.history(interrupted.id)
+            #expect(Array(after.prefix(before.count)).map(\.node) == before.map(\.node))
+            let nodesAfter = after.compactMap(\.node)
+            #expect(nodesAfter.filter { $0.localizedCaseInsensitiveContains("propose") }.count
+                == nodesBefore.filter { $0.localizedCaseInsensitiveContains("propose") }.count)
+            #expect(nodesAfter.contains { $0.localizedCaseInsensitiveContains("synthesize") }, "\(nodesAfter)")
+            #expect(after.last?.state["answer"]?.stringValue?.isEmpty == false)
+        }
+    }
+
+    @Test func theForgeOnTheRealModelInstallsOnlyWhatItVerified() async throws {
+        try await withEmbeddedRuntime { runtime in
+            let before = try #require(runtime.image.memory.proto(named: "BRICK"))
+            let result = try await runtime.forge.forge(proto: "BRICK", selector: "double", description: "returns args.n multiplied by 2",
+                                                       exampleArgs: ["n": 21])
+            let after = try #require(runtime.image.memory.proto(named: "BRICK"))
+            // Every attempt ran for real: a candidate extracted and tested, or the reason it could not be.
+            #expect(!result.attempts.isEmpty && result.attempts.count <= 3)
+            if result.succeeded {
+                let last = try #require(result.attempts.last)
+                #expect(last.errors.isEmpty)
+                #expect(after.methods["double"]?.source == last.method)
+                #expect(after.slots["tests"]?["double"]?.stringValue == last.tests)
+                #expect(try runtime.image.history(proto: "BRICK", subject: "method:double").last?.author == .forge)
+            } else {
+                #expect(result.attempts.count == 3)
+                #expect(result.attempts.allSatisfy { !$0.errors.isEmpty })
+                #expect(after == before, "a refused forge changed BRICK")
+            }
+            print("real forge: \(result.succeeded ? "installed" : "refused") after \(result.attempts.count) attempt(s): "
+                + result.attempts.map { $0.errors.first.map { String($0.prefix(120)) } ?? "passed" }.joined(separator: " | "))
+        }
+    }
+
     /// SIGKILL for the router (the shell around it is the supervised process).
     private func killRouter(_ shell: Int32) {
         for child in children(of: shell) { kill(child, SIGKILL) }

@@ -6,13 +6,15 @@ import Testing
 
 /// The Tool Forge with a scripted BRICK: a missing method grows while the system runs.
 @Suite struct ToolForgeTests {
-    static func answer(_ method: String, _ tests: String, chatter: Bool = true) -> String {
-        (chatter ? "Certainly! Here is the method.\n\n" : "") + "```lua\n\(method)\n```\n\nAnd its tests:\n```lua\n\(tests)\n```\n" + (chatter ? "Hope this helps." : "")
+    /// A forge answer as the forge asks for it: `{"code": …, "tests": …}`, the code fenced or not.
+    static func answer(_ method: String, _ tests: String, fenced: Bool = true) -> String {
+        let code = fenced ? "```lua\n\(method)\n```" : method
+        return (["code": .string(code), "tests": .string(tests)] as JSONValue).jsonText
     }
 
     static let doubleTests = "assert(self:send('double', {n = 2}) == 4, 'double of 2 should be 4')\nassert(self:send('double', {n = -3}) == -6)"
     static let wrong = answer("-- BRICK>>double: doubles n\nreturn args.n * 3", doubleTests)
-    static let right = answer("-- BRICK>>double: doubles n\nreturn args.n * 2", doubleTests, chatter: false)
+    static let right = answer("-- BRICK>>double: doubles n\nreturn args.n * 2", doubleTests, fenced: false)
 
     func brick(_ replies: [String]) -> Script {
         Script(rules: [.init(model: "phi3:mini-4k-instruct", replies: replies)])
@@ -96,12 +98,28 @@ import Testing
         }
     }
 
-    @Test func extractionCopesWithFencesMarkersAndChatter() {
-        let fenced = "Sure!\n```lua\nreturn 1\n```\ntext\n```\nassert(true)\n```"
+    @Test func extractionReadsTheStructuredAnswerAndCopesWithFencesInside() {
+        let fenced: JSONValue = ["code": "Sure!\n```lua\nreturn 1\n```\ntext", "tests": "  assert(true)\n"]
         #expect(CodeExtractor.extract(fenced).map { [$0.method, $0.tests] } == ["return 1", "assert(true)"])
-        let unfenced = "return args.n + 1\n-- tests\nassert(self:send('inc', {n = 1}) == 2)"
-        #expect(CodeExtractor.extract(unfenced).map { [$0.method, $0.tests] } == ["return args.n + 1", "assert(self:send('inc', {n = 1}) == 2)"])
-        #expect(CodeExtractor.extract("I cannot do that.") == nil)
+        let declared: JSONValue = ["code": "-- BRICK>>inc: adds one\nreturn args.n + 1", "tests": "assert(self:send('inc', {n = 1}) == 2)"]
+        #expect(CodeExtractor.extract(declared)?.declaredTarget == "BRICK>>inc:")
+        #expect(CodeExtractor.extract(["code": "return 1", "tests": ""]) == nil)
+        #expect(CodeExtractor.extract(["answer": "I cannot do that."]) == nil)
+    }
+
+    @Test func anAnswerThatIsNotTheJSONAskedForIsAFailedAttemptToldToBrick() async throws {
+        try await withRuntime(brick(["Certainly! ```lua\nreturn args.n * 2\n```", Self.right])) { runtime, server in
+            let result = try await runtime.forge.forge(proto: "BRICK", selector: "double", description: "doubles n", exampleArgs: ["n": 2])
+            #expect(result.succeeded)
+            #expect(result.attempts.count == 2)
+            #expect(result.attempts[0].errors.first?.contains("not the JSON object asked for") == true)
+            // Both requests carried the schema as the server's own constraint, and a token limit.
+            let requests = try await chatRequests(server)
+            #expect(requests.count == 2)
+            #expect(requests.allSatisfy { $0["format"]?["required"] == ["code", "tests"] })
+            #expect(requests.allSatisfy { $0["options"]?["num_predict"]?.intValue == 1_000 })
+            #expect(requests[1]["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("not the JSON object asked for") == true)
+        }
     }
 
     @Test func aForgeDuringARunningDeliberationDoesNotDisturbIt() async throws {

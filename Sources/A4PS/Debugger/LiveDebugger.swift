@@ -156,9 +156,9 @@ public struct LiveDebugger: Sendable {
         \(tool.tests ?? "(none)")
         ```
 
-        Answer with exactly two fenced ```python blocks: first the corrected tool (it defines `def run(args):`; its first
-        line a comment `# \(session.owner)>>\(session.selector): what it does`), then a test function test_* that calls
-        run(\(session.args.jsonText)) with assert on the answer, and would have failed before the fix.
+        \(ForgeAnswer.instruction(
+            code: "the corrected tool (it defines `def run(args):`; its first line a comment `# \(session.owner)>>\(session.selector): what it does`)",
+            tests: "a test function test_* that calls run(\(session.args.jsonText)) with assert on the answer, and would have failed before the fix"))
         """
     }
 
@@ -174,9 +174,9 @@ public struct LiveDebugger: Sendable {
         \(session.source)
         ```
 
-        Answer with exactly two fenced ```lua blocks: first the corrected method body (its first line a comment
-        `-- \(session.owner)>>\(session.selector): what it does`), then a test with assert(...) that sends
-        self:send("\(session.selector)", \(session.args.jsonText)) and checks the answer, and would have failed before the fix.
+        \(ForgeAnswer.instruction(
+            code: "the corrected method body, its first line a comment `-- \(session.owner)>>\(session.selector): what it does`",
+            tests: "a test with assert(...) that sends self:send(\"\(session.selector)\", \(session.args.jsonText)) and checks the answer, and would have failed before the fix"))
         """
     }
 }

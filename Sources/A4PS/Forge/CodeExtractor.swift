@@ -1,11 +1,10 @@
 import Foundation
+import JSON
 
-/// Pulls a method (or Python tool) and its tests out of a model's answer, fenced or not, with or
-/// without chatter.
+/// Pulls a method (or Python tool) and its tests out of a model's structured answer
+/// (``ForgeAnswer``: `{"code": …, "tests": …}`), coping with a fence a model put inside a field.
 ///
-/// Recognised: two fenced blocks (```lua / ```python … ``` or plain ```), the first the code and
-/// the second the tests; or unfenced text split by a line `-- tests` (`# tests` in Python). A
-/// leading `-- PROTO>>selector` (`# PROTO>>selector`) line in the code names what it is for.
+/// A leading `-- PROTO>>selector` (`# PROTO>>selector`) line in the code names what it is for.
 enum CodeExtractor {
     struct Candidate: Sendable, Hashable {
         var method: String
@@ -14,26 +13,18 @@ enum CodeExtractor {
         var declaredTarget: String?
     }
 
-    static func extract(_ answer: String, language: ForgeLanguage = .lua) -> Candidate? {
-        let blocks = fencedBlocks(answer)
-        var method: String
-        var tests: String
-        if blocks.count >= 2 {
-            method = blocks[0]
-            tests = blocks[1]
-        } else {
-            let body = blocks.first ?? answer
-            let lines = body.split(separator: "\n", omittingEmptySubsequences: false)
-            guard let split = lines.firstIndex(where: { $0.trimmingCharacters(in: .whitespaces).lowercased().hasPrefix(language.comment + " tests") }) else {
-                return nil
-            }
-            method = lines[..<split].joined(separator: "\n")
-            tests = lines[(split + 1)...].joined(separator: "\n")
-        }
-        method = method.trimmingCharacters(in: .whitespacesAndNewlines)
-        tests = tests.trimmingCharacters(in: .whitespacesAndNewlines)
-        guard !method.isEmpty, !tests.isEmpty else { return nil }
-        return Candidate(method: method, tests: tests, declaredTarget: declaredTarget(of: method, comment: language.comment))
+    static func extract(_ answer: JSONValue, language: ForgeLanguage = .lua) -> Candidate? {
+        guard let code = answer["code"]?.stringValue, let tests = answer["tests"]?.stringValue else { return nil }
+        let method = unfenced(code)
+        let checks = unfenced(tests)
+        guard !method.isEmpty, !checks.isEmpty else { return nil }
+        return Candidate(method: method, tests: checks, declaredTarget: declaredTarget(of: method, comment: language.comment))
+    }
+
+    /// The text inside the first fenced block when the field holds one, else the field itself; trimmed.
+    static func unfenced(_ field: String) -> String {
+        let text = fencedBlocks(field).first ?? field
+        return text.trimmingCharacters(in: .whitespacesAndNewlines)
     }
 
     /// The contents of every ``` fenced block, in order.

@@ -11,7 +11,4 @@ public enum ForgeLanguage: String, Sendable, Hashable, CaseIterable {
         case .python: "#"
         }
     }
-
-    /// The info string of its fenced blocks.
-    var fence: String { "```" + rawValue }
 }

@@ -65,33 +65,41 @@ public struct ToolForge: Sendable {
                                  model: binding.model ?? models.model(for: binding.persona) ?? "?", attempts: [])
         var conversation: [ChatMessage] = [.user(prompt)]
         for number in 1...maxAttempts {
-            let answer = try await models.chat(binding, messages: conversation, options: ThinkOptions(), runID: runID)
             var attempt = ForgeResult.Attempt(number: number, method: nil, tests: nil, errors: [])
-            if let candidate = CodeExtractor.extract(answer.text, language: language) {
-                attempt.method = candidate.method
-                attempt.tests = candidate.tests
-                attempt.errors = await verify(candidate, proto: proto, selector: selector, language: language)
-                if attempt.errors.isEmpty {
-                    result.attempts.append(attempt)
-                    var provenance = result.provenance
-                    if case .object(let members) = provenance { provenance = .object(members.merging(extra) { _, new in new }) }
-                    do {
-                        result.change = try await install(candidate, on: proto, selector: selector, language: language,
-                                                          author: author, provenance: provenance)
-                        publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
-                    } catch {
-                        result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
-                        publish(proto, selector, "gaveUp", ["reason": .string("\(error)")])
+            let answerText: String
+            do {
+                let answer = try await models.chat(binding, messages: conversation, options: ForgeAnswer.options, runID: runID)
+                answerText = answer.text
+                if let json = answer.json, let candidate = CodeExtractor.extract(json, language: language) {
+                    attempt.method = candidate.method
+                    attempt.tests = candidate.tests
+                    attempt.errors = await verify(candidate, proto: proto, selector: selector, language: language)
+                    if attempt.errors.isEmpty {
+                        result.attempts.append(attempt)
+                        var provenance = result.provenance
+                        if case .object(let members) = provenance { provenance = .object(members.merging(extra) { _, new in new }) }
+                        do {
+                            result.change = try await install(candidate, on: proto, selector: selector, language: language,
+                                                              author: author, provenance: provenance)
+                            publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
+                        } catch {
+                            result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
+                            publish(proto, selector, "gaveUp", ["reason": .string("\(error)")])
+                        }
+                        return result
                     }
-                    return result
+                } else {
+                    attempt.errors = ["the answer had no code and tests: give both fields, \"code\" and \"tests\", non-empty"]
                 }
-            } else {
-                attempt.errors = ["no code and tests found in the answer: give two fenced \(language.fence) blocks, the code then its tests"]
+            } catch let error as InferenceError where error.code == .schemaValidationFailed {
+                // A truncated or malformed answer is a failed attempt, told to the persona like any other.
+                answerText = error.rejectedText ?? ""
+                attempt.errors = ["the answer was not the JSON object asked for: "
+                    + (error.violations.isEmpty ? "it does not parse (too long? keep the code short)" : error.violations.map(\.description).joined(separator: "; "))]
             }
             publish(proto, selector, "attemptFailed", ["attempt": .int(number), "errors": .array(attempt.errors.map { .string($0) })])
             result.attempts.append(attempt)
-            conversation += [.assistant(answer.text), .user("That did not work:\n" + attempt.errors.map { "- " + $0 }.joined(separator: "\n")
-                + "\nFix it and answer again with the two fenced \(language.fence) blocks (code, then tests).")]
+            conversation += [.assistant(answerText), .user(ForgeAnswer.retry(attempt.errors))]
         }
         publish(proto, selector, "gaveUp", ["attempts": .int(maxAttempts)])
         return result
@@ -207,9 +215,9 @@ public struct ToolForge: Sendable {
             string, table, math, utf8, os.time/clock/date, pcall, error, assert. Not available: io, os.execute, require,
             load, dofile, debug, package, coroutine, print.
 
-            Answer with exactly two fenced ```lua blocks: first the method body (its first line a comment
-            `-- \(proto)>>\(selector): what it does`), then its tests: Lua code with assert(...) that calls the
-            method with self:send("\(selector)", args) on examples and checks the answers.
+            \(ForgeAnswer.instruction(
+                code: "the method body, its first line a comment `-- \(proto)>>\(selector): what it does`",
+                tests: "Lua code with assert(...) that calls the method with self:send(\"\(selector)\", args) on examples and checks the answers"))
             """
         case .python:
             """
@@ -218,9 +226,9 @@ public struct ToolForge: Sendable {
             and returns a JSON-encodable answer. It runs in a sandbox: no network, a read-only file system
             except /tmp, no other processes, limits on CPU time and memory — do not try to get around them.
 
-            Answer with exactly two fenced ```python blocks: first the tool (its first line a comment
-            `# \(proto)>>\(selector): what it does`), then its tests: functions named test_* that call
-            run(...) on examples and check the answers with assert.
+            \(ForgeAnswer.instruction(
+                code: "the tool, its first line a comment `# \(proto)>>\(selector): what it does`",
+                tests: "functions named test_* that call run(...) on examples and check the answers with assert"))
             """
         }
     }
