@@ -13,7 +13,7 @@ import Testing
         + "a map of free local resources (food banks, clinics, shelters) kept up to date by volunteers."
 
     /// A runtime whose every role is on the embedded model, in a temporary directory.
-    func withEmbeddedRuntime(_ body: (Runtime) async throws -> Void) async throws {
+    func withEmbeddedRuntime(configure: (inout A4PSConfig) -> Void = { _ in }, _ body: (Runtime) async throws -> Void) async throws {
         let install = LocalModelInstall.locate()
         try #require(install.isComplete,
                      "the embedded model is not installed (missing: \(install.missing.joined(separator: ", "))): run Scripts/install-local-model")
@@ -22,6 +22,7 @@ import Testing
         defer { try? FileManager.default.removeItem(at: dir) }
         var config = A4PSConfig(environment: [:]).onEmbeddedModel()
         config.choosesModelServers = true
+        configure(&config)
         let limits = RunLimits(memoryBytes: 64 << 20, instructions: 200_000_000, wallClockSeconds: 600)
         let runtime = try await Runtime.open(imagePath: dir.appendingPathComponent("real.image").path, config: config, limits: limits)
         do {
@@ -116,6 +117,25 @@ import Testing
             #expect(consulted.isSuperset(of: ["brick", "robin", "alfred"]), "consulted: \(consulted)")
             #expect(failures.isEmpty, "failed calls: \(failures)")
             print("real deliberation: \(nodes.count) checkpoints, \(retries) schema retries, consulted \(consulted.sorted())")
+        }
+    }
+
+    @Test func theSchedulerLoadsAndUnloadsModelsOnTheRouter() async throws {
+        try await withEmbeddedRuntime(configure: { $0.scheduler.policy = .sequential }) { runtime in
+            _ = try await runtime.models.embed(["one model at a time"])
+            let shell = try #require(await runtime.models.embeddedServer?.processIdentifier)
+            let router = try #require(children(of: shell).first)
+            // Sequential: the embedding model was unloaded when its call ended — its process is gone.
+            try await waitUntil(timeout: .seconds(60), "the router has no model process") { children(of: router).isEmpty }
+            let proto = try #require(runtime.image.memory.proto(named: "ALFRED"))
+            let binding = PersonaPrimitives.binding(for: proto, models: runtime.models)
+            _ = try await runtime.models.think(binding, prompt: "Say hello.", options: ThinkOptions(generation: GenerationOptions(maxTokens: 8)))
+            try await waitUntil(timeout: .seconds(60), "the chat model was unloaded after its call") { children(of: router).isEmpty }
+            let metrics = await runtime.models.metrics()
+            #expect(metrics.perModel[LocalModelInstall.embeddingModel]?.loads == 1)
+            #expect(metrics.perModel[LocalModelInstall.chatModel]?.loads == 1)
+            #expect(metrics.unloads == 2)
+            #expect((metrics.perModel[LocalModelInstall.chatModel]?.bytes ?? 0) > 50_000_000, "the chat model's size is its file's")
         }
     }
 

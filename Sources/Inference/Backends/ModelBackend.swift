@@ -10,6 +10,9 @@ public protocol ModelBackend: Sendable {
     var baseURL: String { get }
     /// Whether the server loads and unloads models on request, so the VRAM scheduler should manage it.
     var managesResidency: Bool { get }
+    /// Whether a request's `keep_alive` unloads the model when the call ends (Ollama); otherwise the
+    /// scheduler unloads explicitly when its policy says a model should go.
+    var honorsKeepAlive: Bool { get }
 
     /// The server's version string.
     func version() async throws -> String
@@ -39,4 +42,8 @@ extension ModelBackend {
         case .openai: "OpenAI-compatible server at \(baseURL)"
         }
     }
+}
+
+extension ModelBackend {
+    public var honorsKeepAlive: Bool { kind == .ollama }
 }

@@ -24,7 +24,9 @@ public final class EmbeddedBackend: ModelBackend {
         started.withLock { $0?.baseURL } ?? "embedded llama-server (not started yet)"
     }
 
-    public var managesResidency: Bool { false }
+    /// Its router loads and unloads models on request (`POST /models/load|unload`), so the VRAM
+    /// scheduler manages it as it manages Ollama.
+    public var managesResidency: Bool { true }
 
     /// The running server's backend, starting the server first when needed.
     func backend() async throws -> OpenAICompatibleBackend {
@@ -46,11 +48,16 @@ public final class EmbeddedBackend: ModelBackend {
         "llama.cpp \(LocalModelInstall.llamaBuild) (embedded)"
     }
 
+    /// The name this server serves a model under: the embedding model as itself, any other name
+    /// (a persona bound to a model the embedded server does not have) as the chat model.
+    static func servedName(_ model: String) -> String {
+        model == LocalModelInstall.embeddingModel ? model : LocalModelInstall.chatModel
+    }
+
     /// The request with a model this server has.
     static func served(_ request: ChatRequest) -> ChatRequest {
-        guard request.model != LocalModelInstall.chatModel else { return request }
         var request = request
-        request.model = LocalModelInstall.chatModel
+        request.model = servedName(request.model)
         return request
     }
 
@@ -75,22 +82,6 @@ public final class EmbeddedBackend: ModelBackend {
 
     public func embed(model: String, inputs: [String], keepAlive: KeepAlive?) async throws -> [[Float]] {
         try await backend().embed(model: model, inputs: inputs, keepAlive: keepAlive)
-    }
-
-    public func listModels() async throws -> [ModelInfo] {
-        try await backend().listModels()
-    }
-
-    public func runningModels() async throws -> [RunningModel] {
-        try await backend().runningModels()
-    }
-
-    public func load(model: String, keepAlive: KeepAlive) async throws -> LoadReport {
-        try await backend().load(model: model, keepAlive: keepAlive)
-    }
-
-    public func unload(model: String) async throws {
-        try await backend().unload(model: model)
     }
 
     public func pull(model: String) -> AsyncThrowingStream<PullProgress, any Error> {

@@ -27,6 +27,9 @@ public actor EmbeddedModelServer {
     private var lifeline: FileHandle?
     private var restarts = 0
     private var stopping = false
+    /// This server's models preset file (`run/models-PID-ID.ini`), removed when it stops.
+    private var presetPath: String?
+    private let presetID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
 
     /// How many times a server that died is started again.
     public static let maxRestarts = 1
@@ -81,9 +84,21 @@ public actor EmbeddedModelServer {
             if process.isRunning { kill(process.processIdentifier, SIGKILL) }
         }
         process = nil
+        if let presetPath { try? FileManager.default.removeItem(atPath: presetPath) }
     }
 
     // MARK: Launching
+
+    /// Removes the presets of a4ps processes that are gone (`models-PID-ID.ini`; a SIGKILLed a4ps
+    /// could not remove its own).
+    static func removeStalePresets(in directory: String) {
+        let names = (try? FileManager.default.contentsOfDirectory(atPath: directory)) ?? []
+        for name in names where name.hasPrefix("models-") && name.hasSuffix(".ini") {
+            let pid = name.dropFirst("models-".count).prefix { $0.isNumber }
+            guard let pid = Int32(pid), kill(pid, 0) != 0, errno == ESRCH else { continue }
+            try? FileManager.default.removeItem(atPath: directory + "/" + name)
+        }
+    }
 
     private func launch(port: Int) throws(EmbeddedServerError) {
         let fm = FileManager.default
@@ -94,7 +109,9 @@ public actor EmbeddedModelServer {
         } catch {
             throw EmbeddedServerError(.failedToStart, "cannot create \(runDirectory): \(error)")
         }
-        let presetPath = runDirectory + "/models-\(getpid()).ini"
+        Self.removeStalePresets(in: runDirectory)
+        let presetPath = runDirectory + "/models-\(getpid())-\(presetID).ini"
+        self.presetPath = presetPath
         do {
             try preset().write(toFile: presetPath, atomically: true, encoding: .utf8)
         } catch {

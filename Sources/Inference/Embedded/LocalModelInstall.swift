@@ -42,4 +42,14 @@ public struct LocalModelInstall: Sendable, Hashable {
     }
 
     public var isComplete: Bool { missing.isEmpty }
+
+    /// The size of a served model's file, by the name it is served under.
+    public func fileSize(of model: String) -> Int64? {
+        let path = switch model {
+        case Self.chatModel: chatModelFile
+        case Self.embeddingModel: embeddingModelFile
+        default: ""
+        }
+        return (try? FileManager.default.attributesOfItem(atPath: path)[.size] as? NSNumber)?.int64Value
+    }
 }

@@ -268,14 +268,14 @@ public actor ModelManager {
     }
 
     /// Gives a model back after a call. Under `sequential` the call asked the server to unload it
-    /// (`keep_alive` 0); if the call failed, it is unloaded explicitly.
+    /// (`keep_alive` 0); if the call failed, or the server has no keep-alive, it is unloaded explicitly.
     func release(_ lease: Lease, succeeded: Bool) async {
         guard lease.managed, var entry = residency[lease.serverKey]!.entries[lease.model] else { return }
         entry.pins = max(0, entry.pins - 1)
         entry.lastUsed = tick()
         residency[lease.serverKey]!.entries[lease.model] = entry
         if policy == .sequential, entry.pins == 0, entry.state == .ready {
-            if succeeded {
+            if succeeded, servers[lease.serverKey]?.backend.honorsKeepAlive == true {
                 residency[lease.serverKey]!.entries.removeValue(forKey: lease.model)
                 countUnload(lease.model, server: lease.serverKey, reason: .sequential)
             } else if let server = servers[lease.serverKey] {
