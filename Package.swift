@@ -170,6 +170,12 @@ let package = Package(
             path: "Benchmarks/Sources/inference-bench"
         ),
         .executableTarget(
+            name: "mind-bench",
+            dependencies: ["A4PS", "Inference", "LivingImage", .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                           .product(name: "NIOCore", package: "swift-nio")],
+            path: "Benchmarks/Sources/mind-bench"
+        ),
+        .executableTarget(
             name: "scrapbook-bench",
             dependencies: ["Scrapbook"],
             path: "Benchmarks/Sources/scrapbook-bench"

@@ -88,7 +88,7 @@ public struct OpenAICompatibleBackend: ModelBackend {
                     content: choice?["delta"]?["content"]?.stringValue ?? "",
                     done: false,
                     doneReason: choice?["finish_reason"]?.stringValue,
-                    usage: Self.usage(json["usage"])))
+                    usage: Self.usage(json["usage"], timings: json["timings"])))
             })
     }
 
@@ -97,12 +97,20 @@ public struct OpenAICompatibleBackend: ModelBackend {
         guard let choice = json["choices"]?[0], let content = choice["message"]?["content"]?.stringValue else {
             throw InferenceError.malformed(url: baseURL, model: request.model, line: String(json.jsonText.prefix(200)), reason: "no choices[0].message.content")
         }
-        return ChatResponse(model: request.model, content: content, doneReason: choice["finish_reason"]?.stringValue, usage: Self.usage(json["usage"]))
+        return ChatResponse(model: request.model, content: content, doneReason: choice["finish_reason"]?.stringValue, usage: Self.usage(json["usage"], timings: json["timings"]))
     }
 
-    static func usage(_ value: JSONValue?) -> TokenUsage? {
+    /// The usage of an answer, with what llama.cpp's server adds (`timings`: prompt-cache hits and
+    /// generation time).
+    static func usage(_ value: JSONValue?, timings: JSONValue? = nil) -> TokenUsage? {
         guard let value, case .object = value else { return nil }
-        return TokenUsage(promptTokens: value["prompt_tokens"]?.intValue ?? 0, completionTokens: value["completion_tokens"]?.intValue ?? 0)
+        var usage = TokenUsage(promptTokens: value["prompt_tokens"]?.intValue ?? 0, completionTokens: value["completion_tokens"]?.intValue ?? 0)
+        usage.cachedPromptTokens = value["prompt_tokens_details"]?["cached_tokens"]?.intValue ?? timings?["cache_n"]?.intValue
+        if let milliseconds = timings?["predicted_ms"]?.doubleValue { usage.evalDuration = .milliseconds(milliseconds) }
+        if let prompt = timings?["prompt_ms"]?.doubleValue, let predicted = timings?["predicted_ms"]?.doubleValue {
+            usage.totalDuration = .milliseconds(prompt + predicted)
+        }
+        return usage
     }
 
     // MARK: Embeddings

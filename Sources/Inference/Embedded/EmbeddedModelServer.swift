@@ -171,18 +171,21 @@ public actor EmbeddedModelServer {
         logger.debug("started llama-server", metadata: ["port": "\(port)", "log": "\(logPath)"])
     }
 
-    /// The router's models preset: every persona's model and the embedding model.
+    /// The router's models preset: every persona's model and the embedding model. The chat model
+    /// has a slot (and its prompt cache) per persona, 4,096 tokens each: the server gives a prompt
+    /// the slot whose cached prompt it shares most with, so each persona's repeated prefix (system
+    /// prompt, task, report, dialogue so far) is evaluated once per deliberation.
     func preset() -> String {
         """
         version = 1
         [*]
-        np = 1
         t = \(threads)
         cache-ram = 0
 
         [\(LocalModelInstall.chatModel)]
         model = \(install.chatModelFile)
-        c = 8192
+        np = 4
+        c = 16384
 
         [\(LocalModelInstall.embeddingModel)]
         model = \(install.embeddingModelFile)

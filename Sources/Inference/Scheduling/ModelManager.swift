@@ -332,6 +332,8 @@ public actor ModelManager {
             counters.completionTokens += usage.completionTokens
             counters.perModel[model, default: .init()].promptTokens += usage.promptTokens
             counters.perModel[model, default: .init()].completionTokens += usage.completionTokens
+            counters.cachedPromptTokens += usage.cachedPromptTokens ?? 0
+            counters.perModel[model, default: .init()].cachedPromptTokens += usage.cachedPromptTokens ?? 0
         }
     }
 }

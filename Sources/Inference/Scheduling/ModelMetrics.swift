@@ -6,6 +6,7 @@ public struct ModelMetrics: Sendable, Hashable {
         public var unloads = 0
         public var calls = 0
         public var promptTokens = 0
+        public var cachedPromptTokens = 0
         public var completionTokens = 0
         public var loadTime = Duration.zero
         /// Last measured VRAM size in bytes.
@@ -20,6 +21,8 @@ public struct ModelMetrics: Sendable, Hashable {
     public var calls = 0
     public var failedCalls = 0
     public var promptTokens = 0
+    /// Prompt tokens served from the servers' prompt caches (where they say; see ``TokenUsage``).
+    public var cachedPromptTokens = 0
     public var completionTokens = 0
     /// Bytes resident now, over all managed servers.
     public var residentBytes: Int64 = 0
@@ -30,4 +33,9 @@ public struct ModelMetrics: Sendable, Hashable {
     public var perModel: [String: PerModel] = [:]
 
     public init() {}
+
+    /// The share of prompt tokens served from a prompt cache (0…1), nil before any prompt.
+    public var promptCacheShare: Double? {
+        promptTokens > 0 ? Double(cachedPromptTokens) / Double(promptTokens) : nil
+    }
 }

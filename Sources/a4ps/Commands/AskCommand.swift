@@ -21,10 +21,11 @@ struct AskCommand: AsyncParsableCommand {
             let printer = json ? nil : Task { await LiveTranscript(runtime: runtime).follow() }
             let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),
                                     "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold)]
+            let before = await runtime.models.metrics()
             let run = try await runtime.runner.start(graph: "ALFRED.deliberation", state: state)
             printer?.cancel()
             let final = try await runtime.runner.history(run.id).last?.state ?? .null
-            return (run, final)
+            return (run, final, DeliberationCost(from: before, to: await runtime.models.metrics()))
         }
         if json {
             emitLine(run.1.prettyText)
@@ -32,8 +33,31 @@ struct AskCommand: AsyncParsableCommand {
             emitLine("")
             emitLine(RunFormatting.text(run.0))
             if let d = run.1["dissonance"]?.doubleValue { emitLine(String(format: "dissonance %.2f", d)) }
+            emitLine(run.2.summary)
         }
         if run.0.status == .failed { throw ExitCode(1) }
+    }
+}
+
+/// What one deliberation cost the model layer: calls, loads, tokens and the prompt-cache share.
+struct DeliberationCost {
+    var calls: Int
+    var loads: Int
+    var promptTokens: Int
+    var cachedPromptTokens: Int
+    var completionTokens: Int
+
+    init(from before: ModelMetrics, to after: ModelMetrics) {
+        calls = after.calls - before.calls
+        loads = after.loads - before.loads
+        promptTokens = after.promptTokens - before.promptTokens
+        cachedPromptTokens = after.cachedPromptTokens - before.cachedPromptTokens
+        completionTokens = after.completionTokens - before.completionTokens
+    }
+
+    var summary: String {
+        let share = promptTokens > 0 ? String(format: " (%.0f %% from the prompt cache)", 100 * Double(cachedPromptTokens) / Double(promptTokens)) : ""
+        return "\(calls) model calls, \(loads) loads, \(promptTokens) prompt tokens\(share), \(completionTokens) generated"
     }
 }
 

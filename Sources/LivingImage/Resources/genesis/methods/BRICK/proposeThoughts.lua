@@ -1,5 +1,6 @@
 -- Thesis (Tree of Thoughts): BRICK proposes several candidate thoughts on the task, given the
 -- report and the dialogue so far. Answers {thoughts = [...], turn = n, dialogue = [{persona, text}]}.
+-- The prompt grows at its end only, so the server's prompt cache serves the previous turn's part.
 local lines = {}
 for _, d in ipairs(args.dialogue or {}) do lines[#lines + 1] = d.persona .. ": " .. d.text end
 local prompt = "Task: " .. args.task .. "\n\nResearch report:\n" .. (args.report or "(none)") ..
