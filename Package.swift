@@ -24,6 +24,7 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-nio", from: "2.101.2"),
         .package(url: "https://github.com/apple/swift-crypto", "3.12.3"..<"5.0.0"),
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
+        .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
     ],
     targets: [
@@ -110,6 +111,7 @@ let package = Package(
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
         ),
 
@@ -182,11 +184,21 @@ let package = Package(
         ),
 
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
-        .testTarget(name: "A4PSCLITests", dependencies: ["LivingImage", "Inference", "a4ps", "ScriptedModelServer"]),
+        .testTarget(
+            name: "A4PSCLITests",
+            dependencies: [
+                "LivingImage", "Inference", "a4ps", "ScriptedModelServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+            ]
+        ),
         .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox"]),
         .testTarget(
             name: "A4PSServerTests",
-            dependencies: ["A4PSServer", .product(name: "AsyncHTTPClient", package: "async-http-client")]
+            dependencies: [
+                "A4PSServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
+            ]
         ),
         .testTarget(
             name: "InferenceTests",

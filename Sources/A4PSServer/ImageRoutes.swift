@@ -11,13 +11,19 @@ import NIOCore
 /// - `GET|PUT|DELETE /protos/{proto}/slots/{slot}` (PUT body: JSON value)
 /// - `POST /protos/{proto}/rollback?to=N` · `GET /history?proto=&subject=&limit=`
 /// - `GET /events`: Server-Sent Events, one JSON event per message
+///
+/// Every route but `GET /health` needs the server's token (``TokenMiddleware``); sends past
+/// the server's limit are refused with 429.
 struct ImageRoutes: Sendable {
     let image: Image
-    static let maxBody = 1 << 20
+    let maxBody: Int
+    let sends: SendGate
+    let eventHeartbeat: Duration
 
-    func register(on router: Router<BasicRequestContext>) {
+    func register(on router: Router<ImageRequestContext>) {
+        // Anyone on the machine may ask whether the server is up, so it says nothing more.
         router.get("/health") { _, _ in
-            JSONResponse.ok(["status": "ok", "image": .string(image.path), "protos": .integer(Int64(image.memory.snapshot().count))])
+            JSONResponse.ok(["status": "ok"])
         }
         router.get("/protos") { _, _ in
             let protos = image.memory.snapshot().values.sorted { $0.name < $1.name }
@@ -30,12 +36,15 @@ struct ImageRoutes: Sendable {
             try respond { try image.describe(try context.parameters.require("proto")) }
         }
         router.post("/protos/:proto/send/:selector") { request, context in
-            let body = try await text(of: request)
-            return await respondAsync {
-                let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
-                let answer = try await image.send(try context.parameters.require("proto"), try context.parameters.require("selector"), args)
-                return ["answer": answer]
+            guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            let response = await sends.run {
+                await respondAsync {
+                    let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
+                    let answer = try await image.send(try context.parameters.require("proto"), try context.parameters.require("selector"), args)
+                    return ["answer": answer]
+                }
             }
+            return response ?? JSONResponse.busy(sends.limit)
         }
         router.get("/protos/:proto/methods/:selector") { _, context in
             try respond {
@@ -50,7 +59,7 @@ struct ImageRoutes: Sendable {
             }
         }
         router.put("/protos/:proto/methods/:selector") { request, context in
-            let source = try await text(of: request)
+            guard let source = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
             return await respondAsync {
                 let record = try await image.defineMethod(try context.parameters.require("selector"),
                                                           on: try context.parameters.require("proto"), source: source)
@@ -74,7 +83,7 @@ struct ImageRoutes: Sendable {
             }
         }
         router.put("/protos/:proto/slots/:slot") { request, context in
-            let body = try await text(of: request)
+            guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
             return await respondAsync {
                 let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"),
                                                      to: try JSONValue(parsing: body))
@@ -104,23 +113,18 @@ struct ImageRoutes: Sendable {
             }
         }
         router.get("/events") { _, _ in
-            let events = image.events.subscribe()
-            var headers = HTTPFields()
-            headers[.contentType] = "text/event-stream"
-            headers[.cacheControl] = "no-cache"
-            return Response(status: .ok, headers: headers, body: ResponseBody { writer in
-                try await writer.write(ByteBuffer(string: ": a4ps image events\n\n"))
-                for await event in events {
-                    try await writer.write(ByteBuffer(string: "data: \(event.json.jsonText)\n\n"))
-                }
-                try await writer.finish(nil)
-            })
+            EventStream(events: image.events, heartbeat: eventHeartbeat).response()
         }
     }
 
-    private func text(of request: Request) async throws -> String {
-        let buffer = try await request.body.collect(upTo: Self.maxBody)
-        return String(decoding: buffer.readableBytesView, as: UTF8.self)
+    /// The body as text; nil when it is longer than the limit (a body sent without a length).
+    private func text(of request: Request) async throws -> String? {
+        do {
+            let buffer = try await request.body.collect(upTo: maxBody)
+            return String(decoding: buffer.readableBytesView, as: UTF8.self)
+        } catch is NIOTooManyBytesError {
+            return nil
+        }
     }
 
     private func respond(_ body: () throws -> JSONValue) throws -> Response {

@@ -2,11 +2,14 @@ import Foundation
 import Hummingbird
 import LivingImage
 import Logging
+import ServiceLifecycle
 
 /// The HTTP face of an open image: a JSON API over protos, methods, slots, messages and the
 /// change log, plus a Server-Sent Events stream of the image's events.
 ///
-/// Built by one function for the executable and the tests alike.
+/// Its door (``Configuration``): the `Host` and `Origin` checks, the bearer token, the body
+/// limit and the cap on concurrent sends. Built by one function for the executable and the
+/// tests alike.
 public struct ImageServer: Sendable {
     public let image: Image
     let logger: Logger
@@ -16,20 +19,34 @@ public struct ImageServer: Sendable {
         self.logger = logger
     }
 
-    /// The application: routes on `host:port` (port 0 picks a free one); `onListening` gets the bound port.
-    public func buildApplication(host: String = "127.0.0.1", port: Int = 8350,
-                                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) -> some ApplicationProtocol {
-        let router = Router(context: BasicRequestContext.self)
-        ImageRoutes(image: image).register(on: router)
+    /// The application, listening as `configuration` says (port 0 picks a free one); `onListening`
+    /// gets the bound port. Refuses a non-loopback host without a token.
+    public func buildApplication(_ configuration: Configuration,
+                                 onListening: @escaping @Sendable (Int) async -> Void = { _ in }) throws(ServerError) -> some ApplicationProtocol {
+        guard configuration.token != nil || Configuration.isLoopback(configuration.host) else {
+            throw ServerError.exposedWithoutToken(configuration.host)
+        }
+        let router = Router(context: ImageRequestContext.self)
+        router.add(middleware: HostCheckMiddleware(hostNames: configuration.hostNames))
+        if let token = configuration.token { router.add(middleware: TokenMiddleware(token: token)) }
+        router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
+        ImageRoutes(image: image, maxBody: configuration.maxBodyBytes, sends: SendGate(limit: configuration.maxConcurrentSends),
+                    eventHeartbeat: configuration.eventHeartbeat).register(on: router)
         return Application(
             router: router,
-            configuration: ApplicationConfiguration(address: .hostname(host, port: port), serverName: "a4ps"),
-            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? port) },
+            configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "a4ps"),
+            onServerRunning: { channel in await onListening(channel.localAddress?.port ?? configuration.port) },
             logger: logger)
     }
 
-    /// Serves until SIGINT or SIGTERM, then shuts down gracefully.
-    public func run(host: String, port: Int, onListening: @escaping @Sendable (Int) async -> Void) async throws {
-        try await buildApplication(host: host, port: port, onListening: onListening).runService()
+    /// Serves until SIGINT or SIGTERM, then shuts down gracefully: no new connections, event
+    /// streams end, requests in flight finish (those still running after
+    /// ``Configuration/shutdownGrace`` are cancelled), and only then does it return.
+    public func run(_ configuration: Configuration, onListening: @escaping @Sendable (Int) async -> Void) async throws {
+        let application = try buildApplication(configuration, onListening: onListening)
+        var group = ServiceGroupConfiguration(services: [application], gracefulShutdownSignals: [.sigterm, .sigint], logger: logger)
+        group.maximumGracefulShutdownDuration = configuration.shutdownGrace
+        group.maximumCancellationDuration = .seconds(10)
+        try await ServiceGroup(configuration: group).run()
     }
 }

@@ -16,6 +16,20 @@ enum JSONResponse {
         return ok(.object(body), status: status)
     }
 
+    /// 413: a body past the server's limit.
+    static func tooLarge(_ maxBytes: Int) -> Response {
+        error(.contentTooLarge, "the request body is larger than this server accepts (\(maxBytes) bytes); "
+            + "send less, or start the server with a larger --max-body", code: "bodyTooLarge")
+    }
+
+    /// 429: every place for a send is taken.
+    static func busy(_ limit: Int) -> Response {
+        var response = error(.tooManyRequests, "\(limit) sends are running already, the most this server runs at once; "
+            + "retry when one has finished (or start the server with a larger --max-sends)", code: "busy")
+        response.headers[.retryAfter] = "1"
+        return response
+    }
+
     static func from(_ error: any Error) -> Response {
         guard let error = error as? ImageError else {
             return Self.error(.internalServerError, "\(error)", code: "internal")

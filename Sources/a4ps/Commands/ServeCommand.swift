@@ -7,18 +7,43 @@ import Logging
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the image over HTTP: a JSON API for protos, methods, slots, messages, history, and an event stream."
+        abstract: "Serve the image over HTTP: a JSON API for protos, methods, slots, messages, history, and an event stream.",
+        discussion: """
+            Every request but GET /health needs the server's token, sent as `Authorization: Bearer <token>`. \
+            The token is made the first time a server starts on an image, printed once, and kept beside the image \
+            in <image>.token (mode 0600, readable by you only). Requests must name the server as 127.0.0.1, \
+            localhost, [::1], the --host or an --allowed-host, and may not come from another web page.
+            """
     )
     @OptionGroup var options: ImageOptions
     @Option(help: "Address to listen on (loopback by default: the API changes code; do not expose it).") var host = "127.0.0.1"
     @Option(help: "Port (0 picks a free one).") var port = 8350
+    @Option(name: .customLong("allowed-host"), help: "Another name clients may reach the server by (the machine's name or address when --host is 0.0.0.0); repeatable.")
+    var allowedHosts: [String] = []
+    @Option(name: .customLong("max-body"), help: "The largest request body, in bytes.") var maxBody = 1 << 20
+    @Option(name: .customLong("max-sends"), help: "How many message sends may run at once; more are refused with 429.") var maxSends = 8
+
+    func validate() throws {
+        guard maxBody > 0 else { throw ValidationError("--max-body must be positive") }
+        guard maxSends > 0 else { throw ValidationError("--max-sends must be positive") }
+    }
 
     func run() async throws {
         let path = options.imagePath
-        let (host, port, logger) = (host, port, options.logger)
+        let (token, created) = try ServerToken.loadOrCreate(forImage: path)
+        let server = ImageServer.Configuration(host: host, port: port, token: token, allowedHosts: allowedHosts,
+                                               maxBodyBytes: maxBody, maxConcurrentSends: maxSends)
+        let logger = options.logger
+        if created {
+            emitLine("a4ps: made the server's token (kept in \(token.path), readable by you only; shown this once):\n  \(token.value)")
+        }
+        if !ImageServer.Configuration.isLoopback(host) {
+            logger.warning("listening on \(host): the API is plain HTTP, so the token crosses the network readable; put a TLS proxy in front")
+        }
+        let host = host
         try await options.withRuntime(repairing: true) { runtime in
-            try await ImageServer(image: runtime.image, logger: logger).run(host: host, port: port) { bound in
-                emitLine("a4ps serving \(path) on http://\(host):\(bound)  (Ctrl-C to stop)")
+            try await ImageServer(image: runtime.image, logger: logger).run(server) { bound in
+                emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
         }
     }
