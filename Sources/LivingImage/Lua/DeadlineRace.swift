@@ -11,13 +11,24 @@ enum DeadlineRace {
         guard remaining > 0 else { return nil }
         guard remaining < 1e9 else { return await work() }   // no deadline to speak of
         let gate = Gate<T>()
-        return await withCheckedContinuation { continuation in
+        // The work is not a child task, so the send's own cancellation is passed on by hand.
+        return await withTaskCancellationHandler {
+            await race(gate, remaining, work)
+        } onCancel: {
+            gate.cancelWork()
+        }
+    }
+
+    private static func race<T: Sendable>(_ gate: Gate<T>, _ remaining: Double, _ work: @escaping @Sendable () async -> T) async -> T? {
+        await withCheckedContinuation { continuation in
             gate.arm(continuation)
             let timer = Task.detached {
                 try? await Task.sleep(for: .seconds(remaining))
                 gate.finish(with: nil)
             }
-            let worker = Task.detached {
+            // Not detached: the work keeps the send's task-local values (the deliberation run
+            // an interrupt belongs to, the sink streamed tokens go to).
+            let worker = Task {
                 let value = await work()
                 gate.finish(with: value)
                 timer.cancel()
@@ -33,6 +44,7 @@ enum DeadlineRace {
             var continuation: CheckedContinuation<T?, Never>?
             var worker: Task<Void, Never>?
             var timedOut = false
+            var cancelled = false
         }
         private let state = Mutex(State())
 
@@ -43,9 +55,17 @@ enum DeadlineRace {
         func keep(_ worker: Task<Void, Never>) {
             let cancel = state.withLock { state in
                 state.worker = worker
-                return state.timedOut
+                return state.timedOut || state.cancelled
             }
             if cancel { worker.cancel() }
+        }
+
+        func cancelWork() {
+            let worker = state.withLock { state in
+                state.cancelled = true
+                return state.worker
+            }
+            worker?.cancel()
         }
 
         func finish(with value: T?) {
