@@ -23,6 +23,15 @@ import Testing
         #expect(stopped.error?.description.contains("memory cap") == true, "\(stopped.error?.description ?? "")")
     }
 
+    /// Event subscribers may buffer thousands of events: what one send emits counts together.
+    @Test func emittedPayloadsCountTogether() async throws {
+        let stopped = try await expectStopped("""
+            local big = string.rep('x', 1000000)
+            for i = 1, 1000 do emit('flood', big) end
+            """, [.methodFailed])
+        #expect(stopped.error?.description.contains("events this send emits") == true, "\(stopped.error?.description ?? "")")
+    }
+
     /// Catching the refusal and trying again costs budget each time: the loop is killed.
     @Test func retryingABlowUpIsKilled() async throws {
         try await expectStopped(Self.bomb + "while true do pcall(json.encode, t) end", [.killed])

@@ -283,8 +283,19 @@ actor Interpreter {
                 guard let name = LuaStack.string(at: 1, on: L), !name.isEmpty, name.utf8.count <= 128 else {
                     return fail(L, "emit(name, payload): name must be a short string")
                 }
-                events.publish(.emitted(proto: frame.receiver, name: name, payload: try LuaStack.read(at: 2, on: L, meter: &meter)))
-                return succeed(L, .null, frame.transaction)
+                // Subscribers may hold thousands of events: what one send emits counts together.
+                let transaction = frame.transaction
+                var emitted = ValueMeter(budget: transaction.budget, capBytes: transaction.limits.memoryBytes - transaction.emittedBytes)
+                let payload: JSONValue
+                do {
+                    payload = try LuaStack.read(at: 2, on: L, meter: &emitted)
+                } catch where error.code == .outOfMemory {
+                    return fail(L, "not enough memory: the events this send emits would exceed its memory cap "
+                        + "of \(transaction.limits.memoryBytes >> 10) KiB together")
+                }
+                transaction.emittedBytes += emitted.bytesUsed
+                events.publish(.emitted(proto: frame.receiver, name: name, payload: payload))
+                return succeed(L, .null, transaction)
             case .jsonEncode:
                 let text = try LuaStack.read(at: 1, on: L, meter: &meter).jsonText
                 try meter.count(bytes: 0, steps: Int64(text.utf8.count >> 4))

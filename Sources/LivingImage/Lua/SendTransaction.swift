@@ -8,6 +8,8 @@ final class SendTransaction {
     let author: ChangeAuthor
     /// For a trial: the clone that stands in for its original; the send commits nothing.
     let trialClone: Proto?
+    /// Bytes of the payloads the send has emitted so far (they count against its memory cap).
+    var emittedBytes = 0
     /// Staged slot writes: proto → slot → new value (`nil` removes the slot).
     var writes: [String: [String: JSONValue?]] = [:]
 

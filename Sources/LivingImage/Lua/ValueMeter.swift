@@ -23,9 +23,12 @@ struct ValueMeter {
     /// A meter for a value of at most `capBytes` bytes, whose steps are paid to `budget`.
     init(budget: UnsafeMutablePointer<a4_budget>?, capBytes: Int) {
         self.budget = budget
-        self.capBytes = capBytes
-        bytesLeft = capBytes
+        self.capBytes = max(0, capBytes)
+        bytesLeft = self.capBytes
     }
+
+    /// Bytes counted so far.
+    var bytesUsed: Int { capBytes - bytesLeft }
 
     /// A meter for one value read or pushed during `transaction`.
     init(_ transaction: SendTransaction) {
