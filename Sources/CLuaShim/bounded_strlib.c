@@ -655,6 +655,15 @@ void a4_open_bounded_string(lua_State *L, int sandbox) {
     lua_pop(L, 1);
 }
 
+// os.date calls strftime for every conversion of its format: about a microsecond each.
+static int charge_date_format(lua_State *L) {
+    if (lua_type(L, 1) == LUA_TSTRING) a4_charge(L, 1 + (int64_t)lua_rawlen(L, 1) * 64);
+    return lua_tocfunction(L, lua_upvalueindex(1))(L);
+}
+
 void a4_open_bounded_base(lua_State *L, int sandbox) {
     a4_wrap_field(L, sandbox, "tonumber", charge_string_args);
+    lua_getfield(L, sandbox, LUA_OSLIBNAME);
+    a4_wrap_field(L, -1, "date", charge_date_format);
+    lua_pop(L, 1);
 }

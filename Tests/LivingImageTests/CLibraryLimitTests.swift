@@ -56,6 +56,8 @@ import Testing
         "local s = string.rep('a', 4000000) while true do s:find(string.rep('a', 1000) .. 'b', 1, true) end",
         "local t = {} for i = 1, 100000 do t[i] = 65 end while true do utf8.char(table.unpack(t, 1, 100000)) end",
         "while true do pcall(string.rep, 'x', 1e9) end",
+        "local s = string.rep('x', 4000000) while true do local u = s:upper() end",
+        "local f = string.rep('%c', 100000) while true do local u = os.date(f) end",
     ]
 
     @Test(arguments: floods)
