@@ -3,6 +3,7 @@
 // that can raise a Lua error runs inside lua_pcall/lua_resume, so no error or yield ever
 // unwinds through a Swift frame.
 #include "CLuaShim.h"
+#include "a4_limits.h"
 #include <stdlib.h>
 #include <string.h>
 #include <stdio.h>
@@ -24,6 +25,39 @@ double a4_now(void) {
 
 static a4_vm *vm_of(lua_State *L) { return *(a4_vm **)lua_getextraspace(L); }
 
+static void a4_hook(lua_State *L, lua_Debug *ar);
+
+int a4_budget_spend(a4_budget *b, int64_t units) {
+    if (b->kill_reason != A4_KILL_NONE) return b->kill_reason;
+    b->instructions_left -= units;
+    if (b->instructions_left <= 0) {
+        b->kill_reason = A4_KILL_INSTRUCTIONS;
+    } else if ((b->until_clock -= units) <= 0) {
+        b->until_clock = A4_CLOCK_EVERY;
+        if (b->deadline > 0 && a4_now() > b->deadline) b->kill_reason = A4_KILL_DEADLINE;
+    }
+    return b->kill_reason;
+}
+
+void a4_arm_kill(lua_State *L) {
+    lua_sethook(L, a4_hook, LUA_MASKCOUNT, 1);
+}
+
+void a4_charge(lua_State *L, int64_t units) {
+    a4_budget *b = vm_of(L)->budget;
+    if (b == NULL || a4_budget_spend(b, units) == A4_KILL_NONE) return;
+    a4_arm_kill(L);
+    luaL_error(L, b->kill_reason == A4_KILL_DEADLINE ? "the send ran past its deadline"
+                                                     : "the send used its instruction budget");
+}
+
+// Growth the caps refuse costs the budget too: Lua answers each refusal with a full (emergency)
+// collection, and a script that keeps failing allocations must not run free.
+static void *refuse(a4_vm *vm, a4_budget *b) {
+    if (b != NULL) a4_budget_spend(b, (int64_t)(vm->used / A4_BYTES_PER_UNIT) + 4096);
+    return NULL;
+}
+
 static void *a4_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
     a4_vm *vm = (a4_vm *)ud;
     size_t old = ptr ? osize : 0;
@@ -33,9 +67,21 @@ static void *a4_alloc(void *ud, void *ptr, size_t osize, size_t nsize) {
         return NULL;
     }
     if (nsize > old && vm->enforce > 0) {
-        size_t after = vm->used + (nsize - old);
-        if (after > vm->limit) return NULL;
-        if (vm->budget != NULL && after > vm->budget->memory_ceiling) return NULL;
+        size_t grow = nsize - old;
+        size_t after = vm->used + grow;
+        a4_budget *b = vm->budget;
+        if (after > vm->limit) return refuse(vm, b);
+        if (b != NULL) {
+            if (b->kill_reason != A4_KILL_NONE) return NULL;   // a stopped send allocates nothing more
+            if (after > b->memory_ceiling) return refuse(vm, b);
+            // Copying and collecting cost time in proportion to the bytes allocated.
+            vm->alloc_unbilled += (int64_t)grow;
+            if (vm->alloc_unbilled >= A4_BYTES_PER_UNIT * A4_METER_BATCH) {
+                int64_t units = vm->alloc_unbilled / A4_BYTES_PER_UNIT;
+                vm->alloc_unbilled -= units * A4_BYTES_PER_UNIT;
+                if (a4_budget_spend(b, units) != A4_KILL_NONE) return NULL;
+            }
+        }
     }
     void *p = realloc(ptr, nsize);
     if (p == NULL) return NULL;
@@ -136,6 +182,11 @@ static int setup(lua_State *L) {
     copy_lib(L, sandbox, LUA_UTF8LIBNAME, NULL);
     static const char *const os_names[] = { "clock", "time", "date", "difftime", NULL };
     copy_lib(L, sandbox, LUA_OSLIBNAME, os_names);
+    // Library functions that can loop count their work against the send's limits.
+    a4_open_bounded_base(L, sandbox);
+    a4_open_bounded_string(L, sandbox);
+    a4_open_bounded_table(L, sandbox);
+    a4_open_bounded_utf8(L, sandbox);
     lua_setfield(L, LUA_REGISTRYINDEX, A4_SANDBOX);
 
     lua_newtable(L);
@@ -192,6 +243,9 @@ static int a4_host_trampoline(lua_State *L) {
     vm->enforce = 0;   // Swift pushes results with caps off: it must never meet LUA_ERRMEM
     int n = vm->host(vm->host_context, vm->run_token, L, opcode);
     vm->enforce = saved;
+    // The host may have found a limit struck while it read or pushed values: stop at the next
+    // instruction, whatever the script does with the error it gets.
+    if (vm->budget != NULL && vm->budget->kill_reason != A4_KILL_NONE) a4_arm_kill(L);
     if (n == A4_HOST_YIELD) return lua_yield(L, 0);
     return n;
 }
@@ -344,11 +398,14 @@ int a4_resume(a4_vm *vm, lua_State *co, a4_budget *budget, intptr_t run_token, i
     intptr_t saved_token = vm->run_token;
     vm->budget = budget;
     vm->run_token = run_token;
+    // A limit that struck while the run waited on the host stops it before its next instruction.
+    if (budget != NULL && budget->kill_reason != A4_KILL_NONE) a4_arm_kill(co);
     vm->enforce++;
     int st = lua_resume(co, vm->L, nargs, nresults);
     vm->enforce--;
     vm->budget = saved_budget;
     vm->run_token = saved_token;
+
     return st;
 }
 

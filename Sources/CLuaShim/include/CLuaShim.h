@@ -21,12 +21,24 @@ enum a4_host_result {
 };
 
 /// Budget and deadline shared by a top-level send and all its nested sends.
+///
+/// The instruction budget counts Lua VM instructions and, in the same units, the work done
+/// outside the VM on the send's behalf: steps of the bounded library functions (pattern
+/// matching, table.move, ...), bytes allocated, values the host reads or pushes.
 typedef struct a4_budget {
     int64_t instructions_left;
     double deadline;          /* CLOCK_MONOTONIC seconds; 0 = none */
     size_t memory_ceiling;    /* absolute allocator ceiling while this budget runs */
     int kill_reason;          /* enum a4_kill_reason */
+    int64_t until_clock;      /* units to spend before the deadline is read again */
 } a4_budget;
+
+/// Spends `units` of work from `budget` (reading the clock every so often) and answers the
+/// kill reason: A4_KILL_NONE while the send may go on. Never raises; callable from Swift.
+int a4_budget_spend(a4_budget *budget, int64_t units);
+
+/// Units spent between two readings of the clock, and the units one allocated byte costs.
+enum { A4_CLOCK_EVERY = 1 << 16, A4_BYTES_PER_UNIT = 64 };
 
 /// Swift's host callback: reads arguments from L, pushes results, returns their count,
 /// or A4_HOST_YIELD after recording an async request. It never raises a Lua error.
@@ -43,6 +55,7 @@ typedef struct a4_vm {
     a4_host_fn host;
     void *host_context;
     int hook_interval;
+    int64_t alloc_unbilled;   /* bytes allocated since the allocator last spent budget */
 } a4_vm;
 
 /// Creates a state with a memory cap; NULL on failure. Opens the sandbox (protected).

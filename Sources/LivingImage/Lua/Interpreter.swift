@@ -128,6 +128,7 @@ actor Interpreter {
             throw ImageError(.methodFailed, "cannot make self for \(receiver)")
         }
         lua_xmove(L, co, 2)
+        try fits(args, transaction)
         LuaStack.push(args, on: co, topLevel: true)
 
         let token = nextToken
@@ -143,10 +144,18 @@ actor Interpreter {
             case LUA_OK:
                 defer { lua_settop(co, 0) }
                 guard nresults > 0 else { return .null }
+                var meter = ValueMeter(transaction)
                 do {
-                    return try LuaStack.read(at: -nresults, on: co)
+                    return try LuaStack.read(at: -nresults, on: co, meter: &meter)
                 } catch {
-                    throw ImageError(.invalidValue, "\(owner)>>\(method.selector) answered something that is not JSON: \(error.description)")
+                    switch error.code {
+                    case .killed: throw killed(transaction, owner, method.selector, limits)
+                    case .outOfMemory:
+                        throw ImageError(.outOfMemory, "\(owner)>>\(method.selector) answered a value larger than the send's "
+                            + "memory cap (\(limits.memoryBytes >> 20) MiB); the image is unchanged")
+                    default:
+                        throw ImageError(.invalidValue, "\(owner)>>\(method.selector) answered something that is not JSON: \(error.description)")
+                    }
                 }
             case LUA_YIELD:
                 if transaction.killReason != A4_KILL_NONE { throw killed(transaction, owner, method.selector, limits) }
@@ -160,8 +169,15 @@ actor Interpreter {
                                             limits: limits)
                 switch outcome {
                 case .success(let value):
-                    lua_pushboolean(co, 1)
-                    LuaStack.push(value, on: co, topLevel: true)
+                    do {
+                        try fits(value, transaction)
+                        lua_pushboolean(co, 1)
+                        LuaStack.push(value, on: co, topLevel: true)
+                    } catch {
+                        if error.code == .killed { throw killed(transaction, owner, method.selector, limits) }
+                        lua_pushboolean(co, 0)
+                        LuaStack.pushString(error.description, on: co)
+                    }
                 case .failure(let error) where error.code.endsTheWholeSend:
                     throw error
                 case .failure(let error):
@@ -222,57 +238,92 @@ actor Interpreter {
             return .success(.null)
         case .primitive(let index, let args):
             let primitive = primitives[index]
-            do {
-                return .success(try await primitive.run(args, context))
-            } catch let error as ImageError {
-                return .failure(error)
-            } catch {
-                return .failure(ImageError(.methodFailed, "\(primitive.name) failed: \(error)"))
+            let call: @Sendable () async -> Result<JSONValue, ImageError> = {
+                do {
+                    return .success(try await primitive.run(args, context))
+                } catch let error as ImageError {
+                    return .failure(error)
+                } catch {
+                    return .failure(ImageError(.methodFailed, "\(primitive.name) failed: \(error)"))
+                }
             }
+            // The deadline covers the wait: a primitive that has not answered by then is
+            // cancelled and left behind, and the send is killed.
+            guard let outcome = await DeadlineRace.run(until: transaction.budget.pointee.deadline, call) else {
+                transaction.budget.pointee.kill_reason = Int32(A4_KILL_DEADLINE.rawValue)
+                return .failure(killed(transaction, context.receiver, context.selector, limits))
+            }
+            return outcome
         }
+    }
+
+    /// Throws unless `value` fits in what the send may still allocate in the VM.
+    private func fits(_ value: JSONValue, _ transaction: SendTransaction) throws(ImageError) {
+        let free = Int(transaction.budget.pointee.memory_ceiling) - vm.memoryUsed
+        try ValueMeter.checkFits(value, free: free, budget: transaction.budget)
     }
 
     // MARK: Host calls (synchronous, from inside lua_resume)
 
     fileprivate func host(_ L: OpaquePointer, token: Int, opcode: Int32) -> Int32 {
         guard var frame = runs[token] else { return fail(L, "host call outside of a run") }
+        // Everything one host call reads from Lua together stays under the send's memory cap.
+        var meter = ValueMeter(frame.transaction)
         do {
             let top = lua_gettop(L)
             switch Opcode(rawValue: opcode) {
             case .log:
-                let message = LuaStack.string(at: 1, on: L) ?? "<not UTF-8>"
+                let message = LuaStack.errorMessage(at: 1, on: L)   // a string, cut when long
+                try meter.count(bytes: 0, steps: Int64(message.utf8.count >> 4))
+                try meter.pay()
                 events.publish(.logged(proto: frame.receiver, selector: frame.selector, message: message))
                 logger.info("\(frame.receiver)>>\(frame.selector): \(message)")
-                return succeed(L, .null)
+                return succeed(L, .null, frame.transaction)
             case .emit:
                 guard let name = LuaStack.string(at: 1, on: L), !name.isEmpty, name.utf8.count <= 128 else {
                     return fail(L, "emit(name, payload): name must be a short string")
                 }
-                events.publish(.emitted(proto: frame.receiver, name: name, payload: try LuaStack.read(at: 2, on: L)))
-                return succeed(L, .null)
+                // Subscribers may hold thousands of events: what one send emits counts together.
+                let transaction = frame.transaction
+                var emitted = ValueMeter(budget: transaction.budget, capBytes: transaction.limits.memoryBytes - transaction.emittedBytes)
+                let payload: JSONValue
+                do {
+                    payload = try LuaStack.read(at: 2, on: L, meter: &emitted)
+                } catch where error.code == .outOfMemory {
+                    return fail(L, "not enough memory: the events this send emits would exceed its memory cap "
+                        + "of \(transaction.limits.memoryBytes >> 10) KiB together")
+                }
+                transaction.emittedBytes += emitted.bytesUsed
+                events.publish(.emitted(proto: frame.receiver, name: name, payload: payload))
+                return succeed(L, .null, transaction)
             case .jsonEncode:
-                return succeed(L, .string(try LuaStack.read(at: 1, on: L).jsonText))
+                let text = try LuaStack.read(at: 1, on: L, meter: &meter).jsonText
+                try meter.count(bytes: 0, steps: Int64(text.utf8.count >> 4))
+                return succeed(L, .string(text), frame.transaction)
             case .jsonDecode:
                 guard let text = LuaStack.string(at: 1, on: L) else { return fail(L, "json.decode expects a UTF-8 string") }
-                do { return succeed(L, try JSONValue(parsing: text)) } catch { return fail(L, error.description) }
+                try meter.count(bytes: 0, steps: Int64(text.utf8.count >> 2))
+                try meter.pay()
+                do { return succeed(L, try JSONValue(parsing: text), frame.transaction) } catch { return fail(L, error.description) }
             case .slotGet:
                 let slot = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .slot)
-                return succeed(L, slotValue(frame.receiver, slot, transaction: frame.transaction))
+                return succeed(L, slotValue(frame.receiver, slot, transaction: frame.transaction), frame.transaction)
             case .slotSet:
                 let slot = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .slot)
-                let value: JSONValue? = top < 3 || lua_type(L, 3) == LUA_TNIL ? nil : try LuaStack.read(at: 3, on: L)
+                let value: JSONValue? = top < 3 || lua_type(L, 3) == LUA_TNIL ? nil : try LuaStack.read(at: 3, on: L, meter: &meter)
+                try meter.pay()
                 if let value { try ObjectMemory.checkSlotValue(value, slot: slot) }
                 frame.transaction.writes[frame.receiver, default: [:]][slot] = .some(value)
-                return succeed(L, .null)
+                return succeed(L, .null, frame.transaction)
             case .describe:
                 let protos = self.protos(for: frame.transaction)
                 guard let proto = protos[frame.receiver] else { return fail(L, "\(frame.receiver) no longer exists") }
-                return succeed(L, ProtoDescription.describe(proto, in: protos))
+                return succeed(L, ProtoDescription.describe(proto, in: protos), frame.transaction)
             case .send:
                 guard lua_isyieldable(L) != 0 else { return fail(L, "send cannot be called here (inside a C function such as table.sort)") }
                 let receiver = try Name.validate(bytes: LuaStack.bytes(at: 1, on: L) ?? [], as: .proto)
                 let selector = try Name.validate(bytes: LuaStack.bytes(at: 2, on: L) ?? [], as: .selector)
-                let args = try LuaStack.read(at: 3, on: L)
+                let args = try LuaStack.read(at: 3, on: L, meter: &meter)
                 frame.pending = .send(receiver: receiver, selector: selector, args: args)
             case .sleep:
                 guard lua_isyieldable(L) != 0 else { return fail(L, "sleep cannot be called here") }
@@ -285,7 +336,7 @@ actor Interpreter {
                 guard primitives.indices.contains(index) else { return fail(L, "unknown host call") }
                 guard lua_isyieldable(L) != 0 else { return fail(L, "\(primitives[index].name) cannot be called here") }
                 var args: [JSONValue] = []
-                for i in stride(from: Int32(1), through: top, by: 1) { args.append(try LuaStack.read(at: i, on: L)) }
+                for i in stride(from: Int32(1), through: top, by: 1) { args.append(try LuaStack.read(at: i, on: L, meter: &meter)) }
                 frame.pending = .primitive(index: index, args: args)
             }
             runs[token] = frame
@@ -307,7 +358,14 @@ actor Interpreter {
         return protos
     }
 
-    private func succeed(_ L: OpaquePointer, _ value: JSONValue) -> Int32 {
+    /// Answers `(true, value)` to a host call, or `(false, message)` when the value does not fit
+    /// in what the send may still allocate.
+    private func succeed(_ L: OpaquePointer, _ value: JSONValue, _ transaction: SendTransaction) -> Int32 {
+        do {
+            try fits(value, transaction)
+        } catch {
+            return fail(L, error.description)
+        }
         lua_pushboolean(L, 1)
         LuaStack.push(value, on: L, topLevel: true)
         return 2
