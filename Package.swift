@@ -183,7 +183,9 @@ let package = Package(
             path: "Benchmarks/Sources/scrapbook-bench"
         ),
 
-        .testTarget(name: "LivingImageTests", dependencies: ["LivingImage"]),
+        // What tests share: waiting on a condition or an event with a deadline that fails.
+        .target(name: "TestWaiting", path: "Tests/TestWaiting"),
+        .testTarget(name: "LivingImageTests", dependencies: ["LivingImage", "TestWaiting"]),
         .testTarget(
             name: "A4PSCLITests",
             dependencies: [
@@ -191,7 +193,7 @@ let package = Package(
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
-        .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox"]),
+        .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox", "TestWaiting"]),
         .testTarget(
             name: "A4PSServerTests",
             dependencies: [

@@ -5,7 +5,8 @@ import Scrapbook
 /// `memory.search(query, opts)` and `memory.add(text, opts)` for Lua methods: the scrapbook.
 ///
 /// `opts` of search: `mode` (`text` | `vector` | `hybrid`, default hybrid), `limit` (default 5),
-/// `sources`, `personas` (lists). `opts` of add: `source` (default `self_reflection`), `run`.
+/// `sources`, `personas` (lists). `opts` of add: `source` (default `self_reflection`), `run`
+/// (default: the deliberation run the node belongs to).
 /// Hits come back as `{id, text, source, persona, run, at, score}`.
 enum MemoryPrimitives {
     static func all(scrapbook: LateBound<Scrapbook>) -> [HostPrimitive] {
@@ -30,9 +31,12 @@ enum MemoryPrimitives {
             HostPrimitive(name: "memory.add") { arguments, context in
                 guard let text = arguments.first?.stringValue else { throw PrimitiveError("memory.add(text, opts) needs a text string") }
                 let options = arguments.count > 1 ? arguments[1] : .null
-                let memory = try await scrapbook.get().add(
-                    text, source: MemorySource(rawValue: options["source"]?.stringValue ?? "self_reflection"),
-                    persona: context.receiver, runID: options["run"]?.stringValue)
+                // Inside a deliberation node, a memory has an origin, so the node run again after a
+                // crash answers the memory it already added instead of adding it twice.
+                let run = RunContext.current
+                let memory = try await scrapbook.get().add(NewMemory(
+                    text: text, source: MemorySource(rawValue: options["source"]?.stringValue ?? "self_reflection"),
+                    persona: context.receiver, runID: options["run"]?.stringValue ?? run?.run, origin: run?.nextMemoryOrigin()))
                 return .integer(memory.id.rawValue)
             },
         ]

@@ -29,10 +29,18 @@ extension Scrapbook {
         for i in cleaned.indices {
             cleaned[i].text = try checkedText(cleaned[i].text)
         }
-        let vectors = try await embed(cleaned.map(\.text))
-        let stored = try commit(cleaned, passages: Array(repeating: nil, count: cleaned.count), vectors: vectors)
-        await retrainIfNeeded()
-        return stored.compactMap { $0 }
+        // Memories whose origin is stored already are answered as stored, neither embedded nor written again.
+        let origins = cleaned.compactMap(\.origin)
+        let known = origins.isEmpty ? [:] : try read { try MemoryStore.memories($0, origins: origins) }
+        let fresh = cleaned.filter { $0.origin.map { known[$0] == nil } ?? true }
+        var added: [Memory] = []
+        if !fresh.isEmpty {
+            let vectors = try await embed(fresh.map(\.text))
+            added = try commit(fresh, passages: Array(repeating: nil, count: fresh.count), vectors: vectors).compactMap { $0 }
+            await retrainIfNeeded()
+        }
+        var next = added.makeIterator()
+        return cleaned.compactMap { memory in memory.origin.flatMap { known[$0] } ?? next.next() }
     }
 
     func checkedText(_ text: String) throws -> String {

@@ -18,8 +18,10 @@ import Testing
         var totalAcknowledged = 0
         let rounds = 24
         for round in 0..<rounds {
-            let delay = Int.random(in: 80...450)
-            let acknowledged = try await CLIProcess.offload { try runAndKill(path: path, round: round, afterMilliseconds: delay) }
+            let (count, delay) = (Int.random(in: 1...60), Int.random(in: 0...40))
+            let acknowledged = try await CLIProcess.offload {
+                try runAndKill(path: path, round: round, acknowledgements: count, thenMilliseconds: delay)
+            }
             totalAcknowledged += acknowledged.count
             try await verify(path: path, acknowledged: acknowledged, round: round)
         }
@@ -53,7 +55,7 @@ import Testing
     }
 
     /// Runs `a4ps batch`, feeds it commands until it is killed, and returns the effects it acknowledged.
-    private func runAndKill(path: String, round: Int, afterMilliseconds delay: Int) throws -> [Effect] {
+    private func runAndKill(path: String, round: Int, acknowledgements: Int, thenMilliseconds delay: Int) throws -> [Effect] {
         let process = Process()
         process.executableURL = CLIProcess.executable
         process.arguments = ["batch", "--image", path]
@@ -90,6 +92,13 @@ import Testing
         }
         reader.start()
 
+        // Kill at a random moment after the process has acknowledged a random number of commands
+        // (so each round is meaningful however fast the machine is), or at a generous deadline.
+        let deadline = Date().addingTimeInterval(120)
+        while Date() < deadline, process.isRunning,
+              received.withLock({ $0.reduce(0) { $1 == UInt8(ascii: "\n") ? $0 + 1 : $0 } }) < acknowledgements {
+            Thread.sleep(forTimeInterval: 0.002)
+        }
         Thread.sleep(forTimeInterval: Double(delay) / 1000)
         kill(process.processIdentifier, SIGKILL)
         process.waitUntilExit()

@@ -26,7 +26,7 @@ import Testing
         let a4ps = process.processIdentifier
 
         // Wait until the server answers tokens: a4ps's preset file names its pid.
-        let preset = "models-\(a4ps).ini"
+        let preset = "models-\(a4ps)-"
         var servers: [Int32] = []
         let deadline = ContinuousClock.now + .seconds(120)
         while ContinuousClock.now < deadline, servers.isEmpty || !hasModelChild(servers) {

@@ -36,7 +36,8 @@ import Testing
 
         // Wait until node one is checkpointed (the run then sleeps inside node two), then kill it.
         var runID: String?
-        for _ in 0..<200 {
+        let deadline = ContinuousClock.now + .seconds(120)
+        while runID == nil, ContinuousClock.now < deadline, process.isRunning {
             let list = try await a4ps("runs", "list")
             if let line = list.split(separator: "\n").first, line.contains("step 1, next two") {
                 runID = String(line.split(separator: " ")[0])
@@ -44,11 +45,18 @@ import Testing
             }
             try await Task.sleep(for: .milliseconds(50))
         }
+        // While that process lives, it holds the run's lease: another process may not advance it.
+        if let id = runID {
+            let refused = try await CLIProcess.run(["runs", "resume", id], in: dir, environment: env)
+            #expect(refused.status != 0)
+            #expect(refused.stderr.contains("being advanced by another process"), "\(refused.stderr)")
+        }
         kill(process.processIdentifier, SIGKILL)
         try await CLIProcess.offload { process.waitUntilExit() }
         let id = try #require(runID, "the run never reached its first checkpoint")
         #expect(try await a4ps("runs", "list").contains("\(id)  running  step 1"))
 
+        // The killer's lease dies with it: the run resumes at once, without waiting for the lease to expire.
         _ = try await a4ps("slot", "set", "BRICK", "slow", "false")
         #expect(try await a4ps("runs", "resume", id).contains("\(id)  done  step 2"))
         #expect(try await a4ps("slot", "get", "BRICK", "visits_one").trimmingCharacters(in: .whitespacesAndNewlines) == "1")

@@ -72,6 +72,46 @@ import Testing
         }
     }
 
+    @Test func aNodeRunAgainRemembersWhatItRememberedOnceAndARunHasOneDriver() async throws {
+        let graph: JSONValue = [
+            "entry": "remember",
+            "nodes": ["remember": ["proto": "BABS", "selector": "rememberTwice"]],
+            "edges": ["remember": "END"],
+        ]
+        try await withRuntime { runtime, _ in
+            try await runtime.image.setSlot("memo", of: "BABS", to: graph)
+            // The node remembers two things, then fails the first time (as a crash would stop it before its checkpoint).
+            try await runtime.image.defineMethod("rememberTwice", on: "BABS", source: """
+                memory.add('the atlas lists food banks', {source = 'conversation'})
+                memory.add('volunteers verify opening hours', {source = 'conversation'})
+                if self:get('fragile') then error('stopped before the checkpoint') end
+                return {remembered = 2}
+                """)
+            try await runtime.image.setSlot("fragile", of: "BABS", to: true)
+            let failed = try await runtime.runner.start(graph: "BABS.memo", state: [:])
+            #expect(failed.status == .failed)
+            #expect(try await runtime.scrapbook.count() == 2)
+            try await runtime.image.setSlot("fragile", of: "BABS", to: nil)
+            let done = try await runtime.runner.resume(failed.id)
+            #expect(done.status == .done)
+            #expect(try await runtime.scrapbook.count() == 2, "the node run again remembered the same things twice")
+            let hits = try await runtime.scrapbook.search("opening hours", mode: .text, limit: 5)
+            #expect(hits.first?.memory.runID == failed.id)
+
+            // Another runner (as another process would) cannot drive a run this one is driving.
+            let other = try GraphRunner(image: runtime.image)
+            try await runtime.image.defineMethod("rememberTwice", on: "BABS", source: "sleep(1) return {}")
+            async let slow = runtime.runner.start(graph: "BABS.memo", state: [:])
+            var running: String?
+            try await waitUntil("the slow run started") {
+                running = try await runtime.runner.runs(limit: 1).first(where: { $0.status == .running })?.id
+                return running != nil
+            }
+            await #expect(throws: GraphError.self) { try await other.resume(running!) }
+            #expect(try await slow.status == .done)
+        }
+    }
+
     @Test func interruptPausesForAHumanAndResumesWithTheirInput() async throws {
         let graph: JSONValue = [
             "entry": "ask",

@@ -20,7 +20,7 @@ func withRuntime(_ script: Script = Script(), serverUp: Bool = true, repairing: 
     config.inference.connectTimeoutSeconds = 1
     config.choosesModelServers = true  // the scripted server, never the embedded model, even when it is down
     configure(&config)
-    let limits = RunLimits(memoryBytes: 32 << 20, instructions: 10_000_000, wallClockSeconds: 30)
+    let limits = RunLimits(memoryBytes: 32 << 20, instructions: 10_000_000, wallClockSeconds: 120)
     let runtime = try await Runtime.open(imagePath: dir.appendingPathComponent("r.image").path, config: config, limits: limits,
                                       repairing: repairing)
     do {

@@ -13,12 +13,10 @@ struct ErrorTests {
         let client = BackendFactory.makeHTTPClient(connectTimeoutSeconds: 1)
         defer { _ = Task { try? await client.shutdown() } }
         let backend = OllamaBackend(baseURL: url, httpClient: client, retry: quickRetry)
-        let started = ContinuousClock.now
         let error = await inferenceError { _ = try await collectText(backend.chatStream(ChatRequest(model: phi, messages: [.user("hi")]))) }
         #expect(error?.code == .unreachable)
         #expect(error?.message.hasPrefix("Ollama is not reachable at \(url) — start it with `ollama serve`") == true)
         #expect(error?.message.contains("tried 4 times") == true)
-        #expect(ContinuousClock.now - started < .seconds(5))
 
         let plain = await inferenceError { _ = try await backend.version() }
         #expect(plain?.code == .unreachable)

@@ -72,7 +72,7 @@ import Testing
             return "late"
         }
         let stopped = try await expectStopped("self:set('touched', true) return stubborn()", [.killed],
-                                              limits: deadlineOnly(seconds: 1), primitives: [stubborn], within: .seconds(20))
+                                              limits: deadlineOnly(seconds: 1), primitives: [stubborn], within: .seconds(60))
         #expect(stopped.error?.description.contains("deadline of 1.0 s") == true, "\(stopped.error?.description ?? "")")
         // Nested in another send, through pcall: still the end of the whole send.
         try await withImage(primitives: [stubborn]) { image, _ in

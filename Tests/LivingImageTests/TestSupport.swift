@@ -17,7 +17,7 @@ final class TemporaryDirectory: Sendable {
 }
 
 /// Small limits so the bad-input tests finish quickly.
-let testLimits = RunLimits(memoryBytes: 16 << 20, instructions: 5_000_000, wallClockSeconds: 5, maxSendDepth: 32)
+let testLimits = RunLimits(memoryBytes: 16 << 20, instructions: 5_000_000, wallClockSeconds: 60, maxSendDepth: 32)
 
 /// Opens a fresh image (genesis) in a temporary directory for the duration of `body`.
 func withImage<T>(primitives: [HostPrimitive] = [], interpreters: Int = 1,

@@ -54,6 +54,7 @@ struct ToolRunTests {
     func hugeOutputIsStoppedAtTheOutputLimit(runtime: SandboxRuntime) async throws {
         var limits = SandboxLimits()
         limits.outputBytes = 64 << 10
+        limits.wallTime = .seconds(120) // the output limit, not a busy machine's clock, must stop it
         let tool = PythonTool(name: "chatty", source: """
             import sys
             def run(args):

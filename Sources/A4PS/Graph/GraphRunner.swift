@@ -18,6 +18,10 @@ public actor GraphRunner {
     private let store: RunStore
     private let modelLoads: @Sendable () async -> Int
     private var active: Set<String> = []
+    /// Who this runner is when it leases a run (process and runner).
+    private let leaseOwner = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+    /// How long a lease lasts without renewal: a process that died gives its runs up after this.
+    static let leaseSeconds: Double = 30
 
     /// A runner over `image`; its runs live in the image file. The image must have been opened
     /// with ``interruptPrimitive`` among its primitives for nodes to pause for a human.
@@ -79,6 +83,24 @@ public actor GraphRunner {
     private func drive(_ start: RunRecord, input firstInput: JSONValue?) async throws -> RunRecord {
         guard active.insert(start.id).inserted else { throw GraphError(description: "run \(start.id) is already running in this process") }
         defer { active.remove(start.id) }
+        // One process advances a run: the lease is taken here, renewed while a node works, and
+        // checked by every checkpoint; another process's live lease is a clear refusal.
+        var holder = try store.lease(start.id, owner: leaseOwner, until: Date().addingTimeInterval(Self.leaseSeconds))
+        if let dead = holder, Self.isDead(dead.owner) {
+            holder = try store.lease(start.id, owner: leaseOwner, until: Date().addingTimeInterval(Self.leaseSeconds), takingOverFrom: dead.owner)
+        }
+        if let holder {
+            throw GraphError(description: "run \(start.id) is being advanced by another process (\(holder.owner), lease until "
+                + "\(ISO8601DateFormatter().string(from: holder.until))): wait for it, or resume it after that process has stopped")
+        }
+        let renewal = Task { [store, leaseOwner, id = start.id] in
+            while !Task.isCancelled {
+                try? await Task.sleep(for: .seconds(Self.leaseSeconds / 3))
+                if Task.isCancelled { break }
+                _ = try? store.lease(id, owner: leaseOwner, until: Date().addingTimeInterval(Self.leaseSeconds))
+            }
+        }
+        defer { renewal.cancel() }
         var run = start
         if let input = firstInput, run.status == .paused { run.answers.append(input) }
         guard var checkpoint = try store.checkpoint(of: run.id, step: run.step) else {
@@ -99,7 +121,7 @@ public actor GraphRunner {
             }
             let name = checkpoint.next
             let node = graph.nodes[name]!
-            let context = RunContext(run: run.id, answers: run.answers)
+            let context = RunContext(run: run.id, step: run.step + 1, answers: run.answers)
             let started = ContinuousClock.now
             let loadsBefore = await modelLoads()
             let next: String
@@ -129,7 +151,7 @@ public actor GraphRunner {
             run.answers = []
             run.error = nil
             run.updatedAt = checkpoint.at
-            try store.advance(run, to: checkpoint)
+            try store.advance(run, to: checkpoint, owner: leaseOwner)
             image.events.publish(.runStepped(run: run.id, step: run.step, node: name, next: next))
         }
         return try stop(&run, .done, error: nil)
@@ -139,7 +161,7 @@ public actor GraphRunner {
         run.status = status
         run.error = error
         run.updatedAt = Date()
-        try store.update(run)
+        try store.update(run, releasingLeaseOf: leaseOwner)
         let detail: JSONValue = switch status {
         case .paused: run.interrupt ?? .null
         case .failed: .string(error ?? "")
@@ -170,6 +192,14 @@ public actor GraphRunner {
             throw GraphError(description: "\(parts[0]) has no slot \(parts[1]) holding a graph")
         }
         return try GraphDefinition(json: json)
+    }
+
+    /// Whether a lease holder is a process of this machine that no longer exists (killed, say):
+    /// its runs need not wait for the lease to expire.
+    static func isDead(_ owner: String) -> Bool {
+        let parts = owner.split(separator: "/")
+        guard parts.count == 3, parts[0] == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]), pid != getpid() else { return false }
+        return kill(pid, 0) != 0 && errno == ESRCH
     }
 
     private static func newRunID() -> String {

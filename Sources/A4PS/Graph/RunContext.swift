@@ -8,14 +8,25 @@ final class RunContext: Sendable {
     @TaskLocal static var current: RunContext?
 
     let run: String
+    /// The step this node's checkpoint will have.
+    let step: Int
     private let state: Mutex<(answers: [JSONValue], used: Int, payload: JSONValue?)>
+    private let memories = Atomic<Int>(0)
 
-    init(run: String, answers: [JSONValue]) {
+    init(run: String, step: Int, answers: [JSONValue]) {
         self.run = run
+        self.step = step
         state = Mutex((answers, 0, nil))
     }
 
     var interruptPayload: JSONValue? { state.withLock { $0.payload } }
+
+    /// The origin of the node's next memory (`run/step N/k`): the same on every execution of the
+    /// node, so a node run again after a crash finds what it remembered the first time.
+    func nextMemoryOrigin() -> String {
+        let k = memories.add(1, ordering: .relaxed).newValue
+        return "\(run)/step \(step)/\(k)"
+    }
 
     /// `interrupt(payload)`: the human's answer when the run was resumed with one; otherwise the
     /// node stops here (uncatchably) and the run pauses with `payload`.

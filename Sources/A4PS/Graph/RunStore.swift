@@ -34,6 +34,40 @@ struct RunStore: Sendable {
                     PRIMARY KEY(run, step)) WITHOUT ROWID;
                 """)
         }
+        migrator.registerMigration("deliberation.v2") { db in
+            // The lease: which process advances a run, until when (it renews while it works).
+            try db.execute(sql: """
+                ALTER TABLE deliberation_runs ADD COLUMN lease_owner TEXT;
+                ALTER TABLE deliberation_runs ADD COLUMN lease_until REAL;
+                """)
+        }
+    }
+
+    /// Takes (or renews) the lease on a run for `owner` until `until`; answers the current holder
+    /// and its expiry when another process holds an unexpired lease.
+    /// With `takingOverFrom`, also takes a lease that holder still has (a process known to be dead).
+    func lease(_ run: String, owner: String, until: Date, now: Date = Date(),
+               takingOverFrom dead: String? = nil) throws -> (owner: String, until: Date)? {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE deliberation_runs SET lease_owner = ?, lease_until = ?
+                WHERE id = ? AND (lease_owner IS NULL OR lease_owner = ? OR lease_until < ? OR lease_owner = ?)
+                """, arguments: [owner, until.timeIntervalSince1970, run, owner, now.timeIntervalSince1970, dead])
+            if db.changesCount == 1 { return nil }
+            guard let row = try Row.fetchOne(db, sql: "SELECT lease_owner, lease_until FROM deliberation_runs WHERE id = ?", arguments: [run]),
+                  let holder = row["lease_owner"] as String?, let expiry = row["lease_until"] as Double? else {
+                throw GraphError(description: "there is no run \(run)")
+            }
+            return (holder, Date(timeIntervalSince1970: expiry))
+        }
+    }
+
+    /// Gives the lease back (when the run stops).
+    func release(_ run: String, owner: String) throws {
+        try database.write { db in
+            try db.execute(sql: "UPDATE deliberation_runs SET lease_owner = NULL, lease_until = NULL WHERE id = ? AND lease_owner = ?",
+                           arguments: [run, owner])
+        }
     }
 
     init(database: DatabasePool) throws {
@@ -50,16 +84,30 @@ struct RunStore: Sendable {
         }
     }
 
-    /// Records a checkpoint and moves the run to it, atomically.
-    func advance(_ run: RunRecord, to checkpoint: Checkpoint) throws {
+    /// Records a checkpoint and moves the run to it, atomically — only while `owner` holds the
+    /// run's lease (else nothing is written and the lease is reported lost).
+    func advance(_ run: RunRecord, to checkpoint: Checkpoint, owner: String) throws {
         try database.write { db in
+            try checkLease(run.id, owner: owner, db)
             try insert(checkpoint, db)
             try update(run, db)
         }
     }
 
-    func update(_ run: RunRecord) throws {
-        try database.write { try update(run, $0) }
+    /// Updates the run (its status when it stops) while `owner` holds its lease, and releases it.
+    func update(_ run: RunRecord, releasingLeaseOf owner: String) throws {
+        try database.write { db in
+            try checkLease(run.id, owner: owner, db)
+            try update(run, db)
+            try db.execute(sql: "UPDATE deliberation_runs SET lease_owner = NULL, lease_until = NULL WHERE id = ?", arguments: [run.id])
+        }
+    }
+
+    private func checkLease(_ run: String, owner: String, _ db: Database) throws {
+        let holder = try String.fetchOne(db, sql: "SELECT lease_owner FROM deliberation_runs WHERE id = ?", arguments: [run])
+        guard holder == owner else {
+            throw GraphError(description: "run \(run) lost its lease to another process (\(holder ?? "none")): that process advances it now")
+        }
     }
 
     func run(_ id: String) throws -> RunRecord? {

@@ -9,7 +9,7 @@ public enum ModelServerChoice {
     ) async -> (config: A4PSConfig, notice: String?) {
         guard !config.choosesModelServers, let ollama = config.backends["ollama"] else { return (config, nil) }
         let probe = OllamaBackend(baseURL: ollama.host, httpClient: httpClient,
-                                  timeouts: RequestTimeouts(firstByte: .seconds(3), idle: .seconds(3)),
+                                  timeouts: RequestTimeouts(firstByte: .seconds(20), idle: .seconds(20)),
                                   retry: RetryPolicy(maxRetries: 0, baseDelay: .milliseconds(1)))
         if (try? await probe.version()) != nil { return (config, nil) }
         guard install.isComplete else {

@@ -34,8 +34,8 @@ enum MemoryStore {
     static func insert(_ db: Database, _ rows: [Row], space: EmbeddingSpace) throws -> [Int64?] {
         let item = try db.cachedStatement(
             sql: """
-                INSERT INTO memory_item(text, source, persona, run_id, created_at, document_title, document_key, passage_index)
-                VALUES (?, ?, ?, ?, ?, ?, ?, ?)
+                INSERT INTO memory_item(text, source, persona, run_id, created_at, document_title, document_key, passage_index, origin)
+                VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """)
         let embedding = try db.cachedStatement(
             sql: "INSERT INTO memory_embedding(memory_id, model, dimension, vector) VALUES (?, ?, ?, ?)")
@@ -55,7 +55,7 @@ enum MemoryStore {
             let m = row.memory
             try item.execute(arguments: [
                 m.text, m.source.rawValue, m.persona, m.runID, m.createdAt.timeIntervalSince1970,
-                row.passage?.title, row.passage?.documentKey, row.passage?.index,
+                row.passage?.title, row.passage?.documentKey, row.passage?.index, m.origin,
             ])
             let id = db.lastInsertedRowID
             try embedding.execute(arguments: [id, space.model, space.dimension, VectorMath.blob(row.vector)])
@@ -127,6 +127,17 @@ enum MemoryStore {
             id: MemoryID(row["id"]), text: row["text"], source: MemorySource(row["source"] as String),
             persona: row["persona"], runID: row["run_id"],
             createdAt: Date(timeIntervalSince1970: row["created_at"]), passage: passage)
+    }
+
+    /// The stored memories with these origins, by origin.
+    static func memories(_ db: Database, origins: [String]) throws -> [String: Memory] {
+        var result: [String: Memory] = [:]
+        for origin in Set(origins) {
+            if let row = try GRDB.Row.fetchOne(db, sql: "SELECT \(memoryColumns) FROM memory_item WHERE origin = ?", arguments: [origin]) {
+                result[origin] = memory(row)
+            }
+        }
+        return result
     }
 
     static func memories(_ db: Database, ids: [MemoryID]) throws -> [MemoryID: Memory] {

@@ -6,7 +6,8 @@ enum ScrapbookSchema {
 
     /// Every migration this build knows, in order. Append, never edit a shipped one.
     static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
-        ("scrapbook.v1", createVersion1)
+        ("scrapbook.v1", createVersion1),
+        ("scrapbook.v2", addOrigins),
     ]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
@@ -45,6 +46,14 @@ enum ScrapbookSchema {
                 "the database lacks the Scrapbook tables (migrations \(missing.joined(separator: ", ")) not applied): register Scrapbook.registerMigrations(in:) on the image's migrator, or call Scrapbook.migrate(_:)"
             )
         }
+    }
+
+    /// A memory's origin: an idempotency key, unique when set (see ``NewMemory/origin``).
+    private static func addOrigins(_ db: Database) throws {
+        try db.execute(sql: """
+            ALTER TABLE memory_item ADD COLUMN origin TEXT;
+            CREATE UNIQUE INDEX memory_item_on_origin ON memory_item(origin) WHERE origin IS NOT NULL;
+            """)
     }
 
     private static func createVersion1(_ db: Database) throws {

@@ -5,12 +5,12 @@ import Testing
 /// How long a test waits for something its own script makes happen. Generous on purpose: the
 /// bound is there so that a missing outcome fails the test instead of hanging it, never to
 /// judge how fast the machine is.
-let patience: Duration = .seconds(60)
+public let patience: Duration = .seconds(60)
 
 /// Polls `condition` until it holds and answers true; when `timeout` passes first, records a
 /// failing Issue (at the caller) and answers false.
 @discardableResult
-func waitUntil(timeout: Duration = patience, _ comment: @autoclosure () -> Comment, sourceLocation: SourceLocation = #_sourceLocation,
+public func waitUntil(timeout: Duration = patience, _ comment: @autoclosure () -> Comment, sourceLocation: SourceLocation = #_sourceLocation,
                _ condition: () async throws -> Bool) async rethrows -> Bool {
     let deadline = ContinuousClock.now + timeout
     while true {
@@ -26,7 +26,7 @@ func waitUntil(timeout: Duration = patience, _ comment: @autoclosure () -> Comme
 /// Reads `stream` until `isLast` holds for an element and answers everything read (that element
 /// included). When `timeout` passes first, or the stream ends, records a failing Issue (at the
 /// caller) and answers what was read. The stream is used up either way.
-func readEvents<Element: Sendable>(_ stream: AsyncStream<Element>, timeout: Duration = patience, _ comment: Comment,
+public func readEvents<Element: Sendable>(_ stream: AsyncStream<Element>, timeout: Duration = patience, _ comment: Comment,
                                    sourceLocation: SourceLocation = #_sourceLocation,
                                    until isLast: @escaping @Sendable (Element) -> Bool) async -> [Element] {
     let read = Collected<Element>()
@@ -56,4 +56,12 @@ func readEvents<Element: Sendable>(_ stream: AsyncStream<Element>, timeout: Dura
 /// What a reader has collected so far, shared with the task that reads.
 private final class Collected<Element: Sendable>: Sendable {
     let items = Mutex<[Element]>([])
+}
+
+/// Runs blocking work (file I/O, SQLite) on a thread of its own and awaits its result, so no
+/// worker of Swift's cooperative pool is blocked.
+public func offload<T: Sendable>(_ work: @escaping @Sendable () throws -> T) async throws -> T {
+    try await withCheckedThrowingContinuation { continuation in
+        Thread { continuation.resume(with: Result { try work() }) }.start()
+    }
 }
