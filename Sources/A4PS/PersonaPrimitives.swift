@@ -3,7 +3,7 @@ import Inference
 import LivingImage
 
 /// `think(prompt, opts)` and `embed(texts)` for Lua methods: the receiver's model, framed by the
-/// system prompt of its codex.
+/// system prompt of its codex (always first), after `opts.history` when given.
 ///
 /// The model is the receiver's `model` slot when it has one (a binding the image changed at run
 /// time), otherwise `[models]` of config.toml for its name, otherwise its codex's `model`.
@@ -15,8 +15,9 @@ public enum PersonaPrimitives {
                     throw PrimitiveError("think(prompt, opts) needs a non-empty prompt string")
                 }
                 let options = arguments.count > 1 ? ThinkOptions(options: arguments[1]) : ThinkOptions()
-                let result = try await models.think(binding(for: context.proto, models: models), prompt: prompt, options: options,
-                                                    runID: RunContext.current?.run ?? UUID().uuidString)
+                let history = try conversation(arguments.count > 1 ? arguments[1]["history"] : nil)
+                let result = try await models.chat(binding(for: context.proto, models: models), messages: history + [.user(prompt)],
+                                                   options: options, runID: RunContext.current?.run ?? UUID().uuidString)
                 return result.json ?? .string(result.text)
             },
             HostPrimitive(name: "embed") { arguments, _ in
@@ -32,6 +33,22 @@ public enum PersonaPrimitives {
                 return arguments.first?.stringValue != nil ? json[0] : .array(json)
             },
         ]
+    }
+
+    /// `opts.history` of `think`: the persona's earlier exchange (`{{role = "user"|"assistant",
+    /// content = "…"}, …}`), sent before the prompt — so a persona continues its own conversation,
+    /// and a server's prompt cache serves all of it again.
+    static func conversation(_ value: JSONValue?) throws -> [ChatMessage] {
+        // An empty Lua table reads as an empty object.
+        guard let value, value != .null, value != .object([:]) else { return [] }
+        guard let items = value.arrayValue else { throw PrimitiveError("think's opts.history must be a list of {role, content}") }
+        return try items.map { item in
+            guard let content = item["content"]?.stringValue, let role = item["role"]?.stringValue,
+                  role == "user" || role == "assistant" else {
+                throw PrimitiveError("each entry of think's opts.history needs role \"user\" or \"assistant\" and a content string")
+            }
+            return ChatMessage(role: role == "user" ? .user : .assistant, content: content)
+        }
     }
 
     /// The model binding of a persona proto: its `model` slot, else config.toml, else its codex.

@@ -74,11 +74,17 @@ import Testing
             #expect(state["turn"] == 3)
             #expect((state["dissonance"]?.doubleValue ?? 0) >= 0.8)
             #expect(state["dialogue"]?.arrayValue?.count == 6)
-            // BRICK's third turn saw the dialogue so far.
-            let brickPrompts = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }
-                .compactMap { $0["messages"]?.arrayValue?.last?["content"]?.stringValue }
-            #expect(brickPrompts.count == 3)
-            #expect(brickPrompts[2].contains("ROBIN: no: people matter more than speed"))
+            // BRICK's third turn answered ROBIN, continuing his own conversation: each request
+            // extends the one before it (system prompt first), so a prompt cache serves the rest.
+            let brickRequests = try await chatRequests(server).filter { $0["model"] == "phi3:mini-4k-instruct" }
+                .compactMap { $0["messages"]?.arrayValue }
+            #expect(brickRequests.count == 3)
+            #expect(brickRequests[2].last?["content"]?.stringValue?.contains("ROBIN answered: no: people matter more than speed") == true)
+            #expect(brickRequests.map(\.count) == [2, 4, 6])
+            #expect(brickRequests.allSatisfy { $0.first?["role"] == "system" })
+            for turn in 1..<brickRequests.count {
+                #expect(Array(brickRequests[turn].prefix(brickRequests[turn - 1].count)) == brickRequests[turn - 1])
+            }
             let read = await readEvents(events, "a cognitive_dissonance event") { event in
                 if case .emitted(_, "cognitive_dissonance", _) = event { return true }
                 return false
