@@ -43,14 +43,12 @@ import Testing
             #expect(final["answer"] == "counted to 3")
             #expect(final["log"] == ["start", "count 1", "count 2", "count 3", "finish"])
             #expect(final["task"] == "count")
-            var steps = 0
-            for await event in events {
-                if case .runStepped(let id, _, _, _) = event, id == run.id { steps += 1 }
-                if case .runStopped(let id, let status, _) = event, id == run.id {
-                    #expect(status == "done")
-                    break
-                }
+            let read = await readEvents(events, "the run's runStopped event") { event in
+                if case .runStopped(let id, _, _) = event, id == run.id { return true }
+                return false
             }
+            let steps = read.filter { if case .runStepped(let id, _, _, _) = $0, id == run.id { true } else { false } }.count
+            if case .runStopped(_, let status, _)? = read.last { #expect(status == "done") }
             #expect(steps == 5)
         }
     }

@@ -43,15 +43,12 @@ import Testing
             #expect(answer["selector"] == "someSelector")
             #expect(answer["receiver"] == "ROBIN")
             #expect(answer["args"] == ["json": "args"])
-            var sawNotUnderstood = false
-            for await event in events {
-                if case .notUnderstood(let proto, let selector) = event {
-                    #expect(proto == "ROBIN" && selector == "someSelector")
-                    sawNotUnderstood = true
-                    break
-                }
+            let read = await readEvents(events, "a notUnderstood event") { event in
+                if case .notUnderstood = event { return true }
+                return false
             }
-            #expect(sawNotUnderstood)
+            guard case .notUnderstood(let proto, let selector)? = read.last else { return }
+            #expect(proto == "ROBIN" && selector == "someSelector")
         }
     }
 

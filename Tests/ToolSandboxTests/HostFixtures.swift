@@ -64,7 +64,7 @@ func processes(containing marker: String) -> [Int32] {
 }
 
 /// Waits up to `seconds` for no process to contain `marker`; returns those left.
-func survivors(of marker: String, within seconds: Double = 3) async -> [Int32] {
+func survivors(of marker: String, within seconds: Double = 30) async -> [Int32] {
     let deadline = Date().addingTimeInterval(seconds)
     var left = processes(containing: marker)
     while !left.isEmpty && Date() < deadline {
@@ -118,7 +118,7 @@ func orphanedRunscProcesses() -> [Int32] {
 
 /// Waits up to `seconds` for orphaned runsc processes to go (the Sentry's stubs can take a
 /// second or two after a kill); returns those left.
-func runscSurvivors(within seconds: Double = 5) async -> [Int32] {
+func runscSurvivors(within seconds: Double = 30) async -> [Int32] {
     let deadline = Date().addingTimeInterval(seconds)
     var left = orphanedRunscProcesses()
     while !left.isEmpty && Date() < deadline {
