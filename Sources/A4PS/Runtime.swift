@@ -22,6 +22,9 @@ public final class Runtime: Sendable {
     public let sandbox: PythonSandbox
     /// Grows missing methods (`a4ps forge`, and `doesNotUnderstand` when ALFRED allows it).
     public var forge: ToolForge { ToolForge(image: image, models: models, sandbox: sandbox) }
+    /// ALFRED's Oracle: scores finished deliberations (every one when `[strategic]
+    /// score_deliberations` is on, the default).
+    public var oracle: Oracle { Oracle(image: image, runner: runner, models: models) }
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     private let watching: Task<Void, Never>
@@ -83,6 +86,21 @@ public final class Runtime: Sendable {
                 imageSlot.set(image)
                 forgeSlot.set(ToolForge(image: image, models: models, sandbox: sandbox))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
+                if config.strategic.scoreDeliberations {
+                    let oracle = Oracle(image: image, runner: runner, models: models)
+                    let oracleLogger = logger ?? Logger(label: "a4ps.oracle")
+                    await runner.whenFinished { run in
+                        guard run.graph == "ALFRED.deliberation" else { return }
+                        do {
+                            try await oracle.score(run: run.id)
+                        } catch {
+                            // A judge that fails leaves the run as it is: it can be scored later (`a4ps oracle score`).
+                            oracleLogger.warning("the Oracle could not score \(run.id): \(error)")
+                            image.events.publish(.emitted(proto: "ALFRED", name: "oracle.failed",
+                                                          payload: ["run": .string(run.id), "error": .string("\(error)")]))
+                        }
+                    }
+                }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
                                       sandbox: sandbox, httpClient: client)

@@ -118,14 +118,25 @@ import Testing
             .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(#"{"thoughts": [{"text": "measure first"}]}"#)),
             .init(model: "llama3.1:8b-instruct", contains: "Evaluate each",
                   json: JSONText(#"{"scores": [{"viability": 8, "alignment": 9}], "answer": "measure first, kindly", "agree": true}"#)),
+            .init(model: "gemma2:9b-instruct", contains: "As the Oracle", json: JSONText(
+                #"{"logical_rigor": {"score": 3, "reason": "thin"}, "creative_synthesis": {"score": 4, "reason": "kind"}, "#
+                + #""dissonance_resolution": {"score": 5, "reason": "agreed"}, "task_efficacy": {"score": 4, "reason": "clear"}}"#)),
             .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Measure first."),
         ])
         try await withServer(script) { dir, env in
             let live = try await CLIProcess.run(["ask", "How do we make it fast?"], in: dir, environment: env)
             #expect(live.status == 0, "\(live.stderr)")
-            for expected in ["BRICK: ", "ROBIN: ", "ALFRED: Measure first.", "loading gemma2:9b-instruct", "done  step 7"] {
+            for expected in ["BRICK: ", "ROBIN: ", "ALFRED: Measure first.", "loading gemma2:9b-instruct", "done  step 7",
+                             "model calls", "Oracle 4.00 / 5", "logical_rigor: 3  thin"] {
                 #expect(live.stdout.contains(expected), "missing \(expected) in \(live.stdout)")
             }
+            let runID = try #require(live.stdout.split(separator: "\n").first { $0.hasPrefix("run-") }?.split(separator: " ").first.map(String.init))
+            let rescored = try await CLIProcess.run(["oracle", "score", runID, "--json"], in: dir, environment: env)
+            #expect(rescored.status == 0, "\(rescored.stderr)")
+            #expect(try JSONValue(parsing: rescored.stdout)["overall"] == 4.0)
+            let shown = try await CLIProcess.run(["runs", "show", runID], in: dir, environment: env)
+            #expect(shown.stdout.components(separatedBy: "Oracle 4.00 / 5").count == 3, "two scorings: \(shown.stdout)")
+            #expect(shown.stdout.contains("answer: Measure first."))
             let json = try await CLIProcess.run(["ask", "And then?", "--json"], in: dir, environment: env)
             let state = try JSONValue(parsing: json.stdout)
             #expect(state["answer"] == "Measure first.")

@@ -7,6 +7,8 @@ import Testing
 /// The default four-persona workflow of the genesis image, end to end over HTTP to scripted personas.
 @Suite struct DeliberationTests {
     static let thoughts = #"{"thoughts": [{"text": "cache the image in memory"}, {"text": "log every change"}, {"text": "measure first"}]}"#
+    /// ALFRED's Oracle judging the interaction: overall (4 + 5 + 5 + 4) / 4 = 4.5.
+    static let oracleVerdict = #"{"logical_rigor": {"score": 4, "reason": "sound"}, "creative_synthesis": {"score": 5, "reason": "kind"}, "dissonance_resolution": {"score": 5, "reason": "agreed"}, "task_efficacy": {"score": 4, "reason": "answers it"}}"#
 
     static func script(robinAgrees: Bool, robinAnswer: String, viability: Double, brickReplies: [String]? = nil) -> Script {
         let verdict = #"{"scores": [{"viability": \#(Int((viability * 10).rounded())), "alignment": 9}, {"viability": 2, "alignment": 5}, {"viability": 3, "alignment": 5}], "answer": "\#(robinAnswer)", "agree": \#(robinAgrees)}"#
@@ -14,6 +16,7 @@ import Testing
             brickReplies.map { .init(model: "phi3:mini-4k-instruct", replies: $0) }  // the retry prompt quotes the violations, not the task
                 ?? .init(model: "phi3:mini-4k-instruct", contains: "Propose three", json: JSONText(thoughts)),
             .init(model: "llama3.1:8b-instruct", contains: "Evaluate each", json: JSONText(verdict)),
+            .init(model: "gemma2:9b-instruct", contains: "As the Oracle", json: JSONText(oracleVerdict)),
             .init(model: "gemma2:9b-instruct", contains: "Synthesize", reply: "Cache the image in memory and log every change."),
         ])
     }
@@ -58,8 +61,26 @@ import Testing
                 #expect(messages.first?["content"] == runtime.image.memory.proto(named: persona)?.codex["system_prompt"])
                 #expect(messages.last?["content"]?.stringValue?.contains("How should the image stay fast?") == true)
             }
-            let alfred = try #require(chats.last { $0["model"] == "gemma2:9b-instruct" })
+            let alfred = try #require(chats.last {
+                $0["model"] == "gemma2:9b-instruct" && $0["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("Synthesize") == true
+            })
             #expect(alfred["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("ROBIN: cache the image in memory and log every change") == true)
+            // ALFRED's Oracle scored the finished run on his codex's rubric, and said so on the bus.
+            let score = try #require(try await runtime.runner.scores(run.id).last)
+            #expect(score.overall == 4.5)
+            #expect(score.scores["creative_synthesis"]?["score"] == 5)
+            #expect(score.scores["task_efficacy"]?["reason"] == "answers it")
+            let judged = try #require(chats.last { $0["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("As the Oracle") == true })
+            #expect(judged["format"]?["required"]?.arrayValue?.count == 4, "the rubric is sent as the server's constraint")
+            #expect(judged["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("Cache the image in memory and log every change.") == true)
+            let scored = await readEvents(events, "the oracle.scored event") { event in
+                if case .emitted("ALFRED", "oracle.scored", _) = event { return true }
+                return false
+            }
+            if case .emitted(_, _, let payload)? = scored.last { #expect(payload["overall"] == 4.5 && payload["run"] == .string(run.id)) }
+            // Scored again on demand: kept beside the first scoring.
+            #expect(try await runtime.oracle.score(run: run.id).overall == 4.5)
+            #expect(try await runtime.runner.scores(run.id).count == 2)
             // The interaction is kept in the scrapbook.
             #expect(try await runtime.scrapbook.stats().memoryCount == 2)
         }

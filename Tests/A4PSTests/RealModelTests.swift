@@ -111,6 +111,10 @@ import Testing
             let dissonance = try #require(state["dissonance"]?.doubleValue)
             #expect((0...1).contains(dissonance))
             #expect(try await runtime.scrapbook.count() >= 1)
+            // ALFRED's Oracle judged it on the real model, every criterion within the rubric's scale.
+            let score = try #require(try await runtime.runner.scores(run.id).last, "the Oracle did not score the run")
+            #expect((1...5).contains(score.overall))
+            #expect(score.scores.objectValue?.count == 4)
 
             runtime.models.finishEvents()
             let (consulted, retries, failures) = await collected.value

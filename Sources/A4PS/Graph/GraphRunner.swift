@@ -18,6 +18,7 @@ public actor GraphRunner {
     private let store: RunStore
     private let modelLoads: @Sendable () async -> Int
     private var active: Set<String> = []
+    private var finished: (@Sendable (RunRecord) async -> Void)?
     /// Who this runner is when it leases a run (process and runner).
     private let leaseOwner = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
     /// How long a lease lasts without renewal: a process that died gives its runs up after this.
@@ -77,6 +78,16 @@ public actor GraphRunner {
     public func run(_ id: String) throws -> RunRecord? { try store.run(id) }
 
     public func history(_ id: String) throws -> [Checkpoint] { try store.checkpoints(of: id) }
+
+    /// Every scoring of a run by the Oracle, oldest first.
+    public func scores(_ id: String) throws -> [OracleScore] { try store.scores(of: id) }
+
+    func record(_ score: OracleScore) throws { try store.record(score) }
+
+    /// Called with every run that finishes (`done`), after its last checkpoint — the Oracle's hook.
+    public func whenFinished(_ handler: @escaping @Sendable (RunRecord) async -> Void) {
+        finished = handler
+    }
 
     // MARK: Driving
 
@@ -154,7 +165,9 @@ public actor GraphRunner {
             try store.advance(run, to: checkpoint, owner: leaseOwner)
             image.events.publish(.runStepped(run: run.id, step: run.step, node: name, next: next))
         }
-        return try stop(&run, .done, error: nil)
+        let done = try stop(&run, .done, error: nil)
+        if let finished { await finished(done) }
+        return done
     }
 
     private func stop(_ run: inout RunRecord, _ status: RunRecord.Status, error: String?) throws -> RunRecord {

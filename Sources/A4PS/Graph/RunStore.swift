@@ -41,6 +41,19 @@ struct RunStore: Sendable {
                 ALTER TABLE deliberation_runs ADD COLUMN lease_until REAL;
                 """)
         }
+        migrator.registerMigration("deliberation.v3") { db in
+            // The Oracle's scores of a run: one row per scoring (a run may be scored again).
+            try db.execute(sql: """
+                CREATE TABLE deliberation_scores(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    run TEXT NOT NULL REFERENCES deliberation_runs(id),
+                    overall REAL NOT NULL,
+                    scores TEXT NOT NULL,
+                    model TEXT,
+                    at REAL NOT NULL);
+                CREATE INDEX deliberation_scores_on_run ON deliberation_scores(run, id);
+                """)
+        }
     }
 
     /// Takes (or renews) the lease on a run for `owner` until `until`; answers the current holder
@@ -117,6 +130,24 @@ struct RunStore: Sendable {
     func runs(limit: Int) throws -> [RunRecord] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliberation_runs ORDER BY created_at DESC LIMIT ?", arguments: [limit]).map(Self.run)
+        }
+    }
+
+    /// Records one scoring of a run by the Oracle.
+    func record(_ score: OracleScore) throws {
+        try database.write { db in
+            try db.execute(sql: "INSERT INTO deliberation_scores(run, overall, scores, model, at) VALUES (?, ?, ?, ?, ?)",
+                           arguments: [score.run, score.overall, score.scores.jsonText, score.model, score.at.timeIntervalSince1970])
+        }
+    }
+
+    /// Every scoring of a run, oldest first.
+    func scores(of run: String) throws -> [OracleScore] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: "SELECT * FROM deliberation_scores WHERE run = ? ORDER BY id", arguments: [run]).map { row in
+                OracleScore(run: row["run"], overall: row["overall"], scores: try JSONValue(parsing: row["scores"]),
+                            model: row["model"], at: Date(timeIntervalSince1970: row["at"]))
+            }
         }
     }
 

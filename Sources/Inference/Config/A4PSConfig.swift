@@ -66,6 +66,8 @@ public struct A4PSConfig: Sendable, Hashable {
     public var memory = MemorySettings()
     /// `[motivator]`.
     public var motivator = MotivatorSettings()
+    /// `[strategic]`.
+    public var strategic = StrategicSettings()
     /// `[system]`.
     public var system = SystemSettings()
     /// `[scheduler]`.

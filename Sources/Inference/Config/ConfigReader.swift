@@ -55,6 +55,16 @@ struct ConfigReader {
             config.motivator.curiosityIntervalSeconds = interval
         }
 
+        let strategic = try table("strategic")
+        if let value = strategic["score_deliberations"] {
+            guard let on = value.boolValue else { throw invalid("strategic", "score_deliberations", "must be true or false") }
+            config.strategic.scoreDeliberations = on
+        }
+        if let threshold = try number(strategic, "strategic", "golden_threshold") {
+            guard (1...5).contains(threshold) else { throw invalid("strategic", "golden_threshold", "must be between 1 and 5 (the Oracle's scale)") }
+            config.strategic.goldenThreshold = threshold
+        }
+
         let system = try table("system")
         if let image = try string(system, "system", "image_path") { config.system.imagePath = image }
 

@@ -25,7 +25,8 @@ struct AskCommand: AsyncParsableCommand {
             let run = try await runtime.runner.start(graph: "ALFRED.deliberation", state: state)
             printer?.cancel()
             let final = try await runtime.runner.history(run.id).last?.state ?? .null
-            return (run, final, DeliberationCost(from: before, to: await runtime.models.metrics()))
+            let cost = DeliberationCost(from: before, to: await runtime.models.metrics())
+            return (run, final, cost, try await runtime.runner.scores(run.id).last)
         }
         if json {
             emitLine(run.1.prettyText)
@@ -34,6 +35,7 @@ struct AskCommand: AsyncParsableCommand {
             emitLine(RunFormatting.text(run.0))
             if let d = run.1["dissonance"]?.doubleValue { emitLine(String(format: "dissonance %.2f", d)) }
             emitLine(run.2.summary)
+            if let score = run.3 { emitLine(RunFormatting.text(score)) }
         }
         if run.0.status == .failed { throw ExitCode(1) }
     }

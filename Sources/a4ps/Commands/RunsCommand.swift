@@ -8,7 +8,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, start, resume and fork deliberation runs; show their checkpoints.",
-        subcommands: [List.self, Start.self, Resume.self, History.self, Fork.self]
+        subcommands: [List.self, Show.self, Start.self, Resume.self, History.self, Fork.self]
     )
 
     struct List: AsyncParsableCommand {
@@ -21,6 +21,36 @@ struct RunsCommand: AsyncParsableCommand {
             let runs = try await options.withRuntime { try await $0.runner.runs(limit: limit) }
             if runs.isEmpty { emitLine("no runs") }
             for run in runs { emitLine(RunFormatting.text(run)) }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One run: its status, task and answer, and the Oracle's scores.")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The run.") var id: String
+        @Flag(help: "Print it as JSON.") var json = false
+
+        func run() async throws {
+            let id = id
+            let (run, state, scores) = try await options.withRuntime { runtime in
+                guard let run = try await runtime.runner.run(id) else {
+                    throw ValidationError("there is no run \(id) (see `a4ps runs list`)")
+                }
+                return (run, try await runtime.runner.history(id).last?.state ?? .null, try await runtime.runner.scores(id))
+            }
+            if json {
+                emitLine(JSONValue.object([
+                    "id": .string(run.id), "graph": .string(run.graph), "status": .string(run.status.rawValue), "step": .int(run.step),
+                    "task": state["task"] ?? .null, "answer": state["answer"] ?? .null, "error": run.error.map { .string($0) } ?? .null,
+                    "scores": .array(scores.map(\.json)),
+                ]).prettyText)
+                return
+            }
+            emitLine(RunFormatting.text(run))
+            if let task = state["task"]?.stringValue { emitLine("task: \(task)") }
+            if let answer = state["answer"]?.stringValue { emitLine("answer: \(answer)") }
+            if scores.isEmpty { emitLine("not scored by the Oracle (a4ps oracle score \(run.id))") }
+            for score in scores { emitLine(RunFormatting.text(score)) }
         }
     }
 
@@ -103,5 +133,14 @@ enum RunFormatting {
         if run.status == .paused { line += "\n    waiting for: \(run.interrupt?.jsonText ?? "null")   resume with: a4ps runs resume \(run.id) --input JSON" }
         if run.status == .failed, let error = run.error { line += "\n    failed: \(error)   retry with: a4ps runs resume \(run.id)" }
         return line
+    }
+
+    /// The Oracle's scoring: overall, then each criterion with its reason.
+    static func text(_ score: OracleScore) -> String {
+        var lines = [String(format: "Oracle %.2f / 5", score.overall) + "  (\(score.model ?? "?"), \(ISO8601DateFormatter().string(from: score.at)))"]
+        for (name, value) in (score.scores.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+            lines.append("    \(name): \(value["score"]?.intValue.map(String.init) ?? "?")  \(value["reason"]?.stringValue ?? "")")
+        }
+        return lines.joined(separator: "\n")
     }
 }
