@@ -24,14 +24,19 @@ public final class Runtime: Sendable {
     public var forge: ToolForge { ToolForge(image: image, models: models, sandbox: sandbox) }
     /// ALFRED's Oracle: scores finished deliberations (every one when `[strategic]
     /// score_deliberations` is on, the default).
-    public var oracle: Oracle { Oracle(image: image, runner: runner, models: models) }
+    public var oracle: Oracle {
+        Oracle(image: image, runner: runner, models: models, golden: golden, goldenThreshold: config.strategic.goldenThreshold)
+    }
+    /// The personas' golden datasets (training examples from interactions the Oracle found golden).
+    public let golden: GoldenDataset
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     private let watching: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
-                 debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient) {
+                 debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset) {
+        self.golden = golden
         self.sandbox = sandbox
         self.debugger = debugger
         watching = debugger.watch(repairing: repairing)
@@ -86,8 +91,10 @@ public final class Runtime: Sendable {
                 imageSlot.set(image)
                 forgeSlot.set(ToolForge(image: image, models: models, sandbox: sandbox))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
+                let golden = try GoldenDataset(image: image)
                 if config.strategic.scoreDeliberations {
-                    let oracle = Oracle(image: image, runner: runner, models: models)
+                    let oracle = Oracle(image: image, runner: runner, models: models, golden: golden,
+                                        goldenThreshold: config.strategic.goldenThreshold)
                     let oracleLogger = logger ?? Logger(label: "a4ps.oracle")
                     await runner.whenFinished { run in
                         guard run.graph == "ALFRED.deliberation" else { return }
@@ -103,7 +110,7 @@ public final class Runtime: Sendable {
                 }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client)
+                                      sandbox: sandbox, httpClient: client, golden: golden)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {

@@ -78,6 +78,10 @@ import Testing
                 return false
             }
             if case .emitted(_, _, let payload)? = scored.last { #expect(payload["overall"] == 4.5 && payload["run"] == .string(run.id)) }
+            // At the golden threshold (4.5): each persona that spoke gave its exchange to its golden dataset.
+            #expect(try runtime.golden.counts() == ["BRICK": 1, "ROBIN": 1, "ALFRED": 1])
+            let alfredExample = try #require(try runtime.golden.examples(of: "ALFRED").first?.messages.arrayValue)
+            #expect(alfredExample.last?["content"] == "Cache the image in memory and log every change.")
             // Scored again on demand: kept beside the first scoring.
             #expect(try await runtime.oracle.score(run: run.id).overall == 4.5)
             #expect(try await runtime.runner.scores(run.id).count == 2)

@@ -5,15 +5,21 @@ import LivingImage
 /// ALFRED's Oracle (LLM-as-a-judge, seed 002 Part III): scores a finished deliberation on the
 /// rubric of his codex by sending him `score` — a Lua method of the image, editable and
 /// forgeable — and keeps each scoring with the run (`a4ps runs show`, event `oracle.scored`).
+/// An interaction scored at or above the golden threshold feeds the personas' ``GoldenDataset``.
 public struct Oracle: Sendable {
     let image: Image
     let runner: GraphRunner
     let models: ModelManager
+    /// Where golden interactions go, and from which overall score an interaction is golden.
+    let golden: GoldenDataset?
+    let goldenThreshold: Double
 
-    public init(image: Image, runner: GraphRunner, models: ModelManager) {
+    public init(image: Image, runner: GraphRunner, models: ModelManager, golden: GoldenDataset? = nil, goldenThreshold: Double = 4.5) {
         self.image = image
         self.runner = runner
         self.models = models
+        self.golden = golden
+        self.goldenThreshold = goldenThreshold
     }
 
     /// Scores a finished run (again, when it was scored before) and records the scoring.
@@ -38,6 +44,13 @@ public struct Oracle: Sendable {
         try await runner.record(score)
         image.events.publish(.emitted(proto: "ALFRED", name: "oracle.scored",
                                       payload: ["run": .string(id), "overall": .number(overall), "scores": scores]))
+        if let golden, overall >= goldenThreshold {
+            let harvest = try golden.harvest(run: id, state: state, overall: overall)
+            image.events.publish(.emitted(proto: "ALFRED", name: "golden.added", payload: [
+                "run": .string(id), "added": .object(harvest.added.mapValues { .int($0) }), "duplicates": .int(harvest.duplicates),
+                "skipped": .array(harvest.skipped.map { .string($0) }),
+            ]))
+        }
         return score
     }
 }

@@ -1,3 +1,4 @@
+import A4PS
 import ArgumentParser
 import LivingImage
 
@@ -20,8 +21,10 @@ struct InspectCommand: AsyncParsableCommand {
                 emitLine(JSONValue.array(protos.map { .string($0.name) }).jsonText)
                 return
             }
+            let golden = (try? GoldenDataset(image: image).counts()) ?? [:]
             for p in protos {
-                emitLine("\(p.name)  v\(p.version)  parent: \(p.parent ?? "-")  methods: \(p.methods.count)  slots: \(p.slots.count)")
+                let examples = golden[p.name].map { "  golden: \($0) example(s)" } ?? ""
+                emitLine("\(p.name)  v\(p.version)  parent: \(p.parent ?? "-")  methods: \(p.methods.count)  slots: \(p.slots.count)\(examples)")
             }
             return
         }
