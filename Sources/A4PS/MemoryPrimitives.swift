@@ -7,7 +7,8 @@ import Scrapbook
 /// `opts` of search: `mode` (`text` | `vector` | `hybrid`, default hybrid), `limit` (default 5),
 /// `sources`, `personas` (lists). `opts` of add: `source` (default `self_reflection`), `run`
 /// (default: the deliberation run the node belongs to).
-/// Hits come back as `{id, text, source, persona, run, at, score}`.
+/// Hits come back as `{id, text, source, persona, run, at, score}`. In a trial, `memory.add` stores
+/// nothing and answers 0.
 enum MemoryPrimitives {
     static func all(scrapbook: LateBound<Scrapbook>) -> [HostPrimitive] {
         [
@@ -30,6 +31,9 @@ enum MemoryPrimitives {
             },
             HostPrimitive(name: "memory.add") { arguments, context in
                 guard let text = arguments.first?.stringValue else { throw PrimitiveError("memory.add(text, opts) needs a text string") }
+                // A trial (the forge or the debugger verifying on a clone) keeps nothing: the memory is
+                // discarded, and its id is 0, which no stored memory has.
+                if context.isTrial { return .integer(0) }
                 let options = arguments.count > 1 ? arguments[1] : .null
                 // Inside a deliberation node, a memory has an origin, so the node run again after a
                 // crash answers the memory it already added instead of adding it twice.

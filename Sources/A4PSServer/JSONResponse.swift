@@ -40,6 +40,7 @@ enum JSONResponse {
         case .invalidName, .invalidValue, .compileFailed, .rollback: .badRequest
         case .methodFailed, .killed, .outOfMemory, .sendDepthExceeded, .interrupted: .unprocessableContent
         case .notAnImage, .corruptImage, .newerSchema, .storage, .genesis: .internalServerError
+        case .vetoed: .forbidden
         }
         return Self.error(status, error.description, code: error.code.rawValue, traceback: error.traceback)
     }

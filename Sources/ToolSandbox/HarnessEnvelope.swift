@@ -1,13 +1,25 @@
 import JSON
 
 /// The harness's answer, split off the tool's own stdout, with what the process status adds.
+///
+/// Only an envelope marked with the run's nonce counts: the tool never learns it (see ``Harness``),
+/// so whatever it prints — a copy of the marker, a forged verdict — stays the tool's output.
 struct HarnessEnvelope {
     var status: String?
     var body: JSONValue?
     var toolStandardOutput: [UInt8]
 
-    init(standardOutput bytes: [UInt8]) {
-        let marker = Array(("\n" + Harness.marker + "\n").utf8)
+    /// A fresh nonce for one run: 128 random bits, in hex.
+    static func makeNonce() -> String {
+        var generator = SystemRandomNumberGenerator()
+        return (0..<2).map { _ in
+            let digits = String(generator.next() as UInt64, radix: 16)
+            return String(repeating: "0", count: 16 - digits.count) + digits
+        }.joined()
+    }
+
+    init(standardOutput bytes: [UInt8], nonce: String) {
+        let marker = Array(("\n" + Harness.marker + nonce + "\n").utf8)
         guard let start = Self.lastIndex(of: marker, in: bytes) else {
             toolStandardOutput = bytes
             return
@@ -32,6 +44,7 @@ struct HarnessEnvelope {
         case "memory": .memory
         case "processes": .processes
         case "disk": .disk
+        case "cpu": .cpuTime
         default: nil
         }
     }

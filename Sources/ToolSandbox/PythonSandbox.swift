@@ -41,6 +41,13 @@ public struct PythonSandbox: Sendable {
             let error = envelope.body?["error"]
             result = .raised(HarnessEnvelope.failure(error) ?? PythonFailure(type: "Exception", message: "", traceback: ""))
             limitHit = limit ?? HarnessEnvelope.limit(error)
+        case "stopped":
+            // The tool's process hit a limit the harness saw (its CPU time).
+            let stopped = limit ?? HarnessEnvelope.limit(envelope.body) ?? .cpuTime
+            result = .stopped(stopped)
+            limitHit = stopped
+        case "crashed" where limit == nil:
+            result = .crashed
         default:
             result = limit.map(ToolRun.Outcome.stopped) ?? .crashed
         }
@@ -91,11 +98,16 @@ public struct PythonSandbox: Sendable {
         try staging.write("harness.py", Harness.source(directory: SandboxInvocation.stagingMount))
         try staging.write("tool.py", tool.source)
         try staging.write("tests.py", tool.tests ?? "")
-        try staging.write("request.json", request.jsonText)
+        // The request carries the run's nonce: it goes in on stdin only, from a file outside what
+        // the sandbox sees.
+        let nonce = HarnessEnvelope.makeNonce()
+        var stamped = request.objectValue ?? [:]
+        stamped["nonce"] = .string(nonce)
+        try staging.writePrivate("request.json", JSONValue.object(stamped).jsonText)
         try invocation.bundle?.write(to: staging.layout.bundle)
         let outcome = try await SandboxProcess(invocation: invocation, limits: limits)
-            .run(standardInputFile: staging.layout.files + "/request.json")
-        let envelope = HarnessEnvelope(standardOutput: outcome.standardOutput)
+            .run(standardInputFile: staging.layout.privateFile("request.json"))
+        let envelope = HarnessEnvelope(standardOutput: outcome.standardOutput, nonce: nonce)
         if envelope.status == nil, !outcome.timedOut, !outcome.outputTooLarge,
            let message = runtimeStartFailure(outcome) {
             throw .sandboxDidNotStart(runtime, message: message)

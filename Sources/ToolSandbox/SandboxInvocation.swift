@@ -51,7 +51,8 @@ struct SandboxInvocation: Sendable {
             prlimit,
             "--cpu=\(limits.cpuSeconds):\(limits.cpuSeconds + 1)",
             "--as=\(limits.memoryBytes)",
-            "--nproc=\(limits.processes)",
+            // One more than the tool's own: the harness's supervising process (see ``Harness``).
+            "--nproc=\(limits.processes + 1)",
             "--fsize=\(limits.tempBytes)",
             "--nofile=256",
             "--core=0",

@@ -19,6 +19,8 @@ struct StagingDirectory: ~Copyable {
         var files: String { root + "/files" }
         /// The OCI bundle runsc runs (config.json and rootfs).
         var bundle: String { root + "/bundle" }
+        /// A file of the host's alone, outside everything the sandbox sees (the request, with its nonce).
+        func privateFile(_ name: String) -> String { root + "/private-" + name }
         /// runsc's `--root`: its state for this one container.
         var state: String { root + "/state" }
         /// The container's name for runsc, unique because the staging directory is.
@@ -48,6 +50,18 @@ struct StagingDirectory: ~Copyable {
     /// Writes one of the files the sandbox sees, readable by everyone.
     func write(_ name: String, _ text: String) throws(SandboxError) {
         try Self.writeReadable(layout.files + "/" + name, text)
+    }
+
+    /// Writes a file the sandbox does not see, readable by the host user only (the sandbox gets
+    /// it as an open descriptor: its stdin).
+    func writePrivate(_ name: String, _ text: String) throws(SandboxError) {
+        let file = layout.privateFile(name)
+        do {
+            try Data(text.utf8).write(to: URL(fileURLWithPath: file))
+        } catch {
+            throw .stagingFailed("writing \(file): \(error)")
+        }
+        chmod(file, 0o600)
     }
 
     /// Writes `text` to `file` with mode 0644, whatever the umask.

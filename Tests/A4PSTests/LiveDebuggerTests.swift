@@ -89,10 +89,10 @@ import Testing
         ] as JSONValue).jsonText
         let script = Script(rules: [.init(model: "phi3:mini-4k-instruct", contains: "Python tool BABS>>firstWord failed", reply: fix)])
         try await withRuntime(script) { runtime, server in
-            try await runtime.image.setSlot("python_tools", of: "BABS", to: ["firstWord": [
+            try await installAsForged("python_tools", of: "BABS", ["firstWord": [
                 "source": "def run(args):\n    return args[\"text\"].split()[0]",
                 "tests": "def test_first_word():\n    assert run({\"text\": \"hello world\"}) == \"hello\"",
-            ]])
+            ]], in: runtime.image)
             try await runtime.image.defineMethod("firstWord", on: "BABS", source: PythonTools.bridgeMethod(proto: "BABS", selector: "firstWord"))
             #expect(try await runtime.image.send("BABS", "firstWord", ["text": "hello world"]) == "hello")
             await #expect(throws: ImageError.self) { try await runtime.image.send("BABS", "firstWord", ["text": ""]) }

@@ -110,7 +110,7 @@ import ToolSandbox
             #expect(answer["forge"]?.stringValue?.contains("refuses to write Python tools") == true)
 
             // A tool already in the image is not run unsandboxed either: the send fails cleanly.
-            try await runtime.image.setSlot("python_tools", of: "BRICK", to: ["wordCount": ["source": "def run(args):\n    return 1"]])
+            try await installAsForged("python_tools", of: "BRICK", ["wordCount": ["source": "def run(args):\n    return 1"]], in: runtime.image)
             try await runtime.image.defineMethod("wordCount", on: "BRICK", source: PythonTools.bridgeMethod(proto: "BRICK", selector: "wordCount"))
             let before = runtime.image.memory.proto(named: "BRICK")
             let error = await #expect(throws: ImageError.self) {
@@ -123,11 +123,11 @@ import ToolSandbox
 
     @Test func aToolThatMisbehavesAtRunTimeFailsCleanly() async throws {
         try await withRuntime(configure: { $0.sandbox.wallTimeSeconds = 1.5 }) { runtime, _ in
-            try await runtime.image.setSlot("python_tools", of: "BRICK", to: [
+            try await installAsForged("python_tools", of: "BRICK", [
                 "spin": ["source": "def run(args):\n    while True:\n        pass"],
                 "fail": ["source": "def run(args):\n    return {'ratio': 1 / args['n']}"],
                 "escape": ["source": "def run(args):\n    open('/usr/escaped.txt', 'w').write('x')\n    return 'escaped'"],
-            ])
+            ], in: runtime.image)
             for name in ["spin", "fail", "escape"] {
                 try await runtime.image.defineMethod(name, on: "BRICK", source: PythonTools.bridgeMethod(proto: "BRICK", selector: name))
             }

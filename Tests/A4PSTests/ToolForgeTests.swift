@@ -53,9 +53,9 @@ import Testing
 
     @Test func aCandidateThatBreaksAnExistingTestIsRejected() async throws {
         try await withRuntime(brick([Self.right])) { runtime, _ in
-            try await runtime.image.setSlot("tests", of: "BRICK", to: [
+            try await installAsForged("tests", of: "BRICK", [
                 "countdown": "local n = 0 for _ in pairs(self:describe().methods) do n = n + 1 end assert(n == 1, 'BRICK keeps one method')",
-            ])
+            ], in: runtime.image)
             let result = try await runtime.forge.forge(proto: "BRICK", selector: "double", description: "doubles n", exampleArgs: ["n": 2])
             #expect(!result.succeeded)
             #expect(result.attempts.allSatisfy { $0.errors.contains { $0.contains("BRICK keeps one method") } })

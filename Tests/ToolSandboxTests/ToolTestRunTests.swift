@@ -68,7 +68,9 @@ struct ToolTestRunTests {
     @Test(arguments: await SandboxRuntimes.available)
     func aHangingTestIsStoppedAndNamed(runtime: SandboxRuntime) async throws {
         var limits = SandboxLimits()
-        limits.wallTime = .seconds(2)
+        // Long enough for the sandbox, the harness and the tool's process to start on a busy
+        // machine (gVisor's start is the slowest) and reach the hanging test; the test sleeps far longer.
+        limits.wallTime = .seconds(6)
         let tool = PythonTool(name: "double", source: source, tests: """
             import time
             def test_fine():

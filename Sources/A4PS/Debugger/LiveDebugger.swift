@@ -5,8 +5,10 @@ import ToolSandbox
 
 /// The live debugger sub-agent: a method that raises during a real send opens a debug session
 /// (the message, its arguments, the error, the traceback, the source); the DEBUGGER persona
-/// proposes a fix, verified on a clone exactly as the Tool Forge verifies a candidate (the
-/// reproducing test, every existing test of the proto, ALFRED's review), then swapped in; the
+/// proposes a fix, verified on a clone as the Tool Forge verifies a candidate (its new test, every
+/// existing test of the proto, ALFRED's review, the governor) and more: the failing message,
+/// replayed on the clone, must succeed, and the new test must fail on the old code. It is swapped
+/// in against the version it was verified on, and never over a redefinition made meanwhile; the
 /// failing message can then be sent again. A person may instead close a session with a fix of
 /// their own.
 ///
@@ -111,14 +113,18 @@ public struct LiveDebugger: Sendable {
         let forge = ToolForge(image: image, models: models, sandbox: sandbox, maxAttempts: maxAttempts)
         var language = ForgeLanguage.lua
         var prompt = luaPrompt(for: session)
+        var toolSource: String?
         if session.source == PythonTools.bridgeMethod(proto: session.owner, selector: session.selector),
            let owner = image.memory.proto(named: session.owner),
            let tool = try? PythonTools.tool(named: session.selector, for: owner, in: image) {
             language = .python
             prompt = pythonPrompt(for: session, tool: tool)
+            toolSource = owner.slots[PythonTools.slot]?[session.selector]?["source"]?.stringValue
         }
+        // The fix replaces what failed, and only that: a redefinition made while the persona works wins.
         let result = try await forge.attempt(binding, prompt: prompt, proto: session.owner, selector: session.selector, language: language,
-                                             author: .debugger, runID: "debug-\(id)", provenance: ["debugSession": .integer(id)])
+                                             author: .debugger, runID: "debug-\(id)", provenance: ["debugSession": .integer(id)],
+                                             precondition: .unchanged(source: session.source, toolSource: toolSource), repairing: session)
         if let change = result.change { try store.close(id, status: .fixed, fixChange: change.id) }
         return result
     }

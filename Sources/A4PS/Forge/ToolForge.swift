@@ -54,13 +54,40 @@ public struct ToolForge: Sendable {
         }
         let prompt = prompt(for: target, selector: selector, description: description, example: exampleArgs, language: language)
         return try await attempt(binding, prompt: prompt, proto: proto, selector: selector, language: language, author: .forge,
-                                 runID: "forge-\(proto)-\(selector)")
+                                 runID: "forge-\(proto)-\(selector)", precondition: .methodMissing)
     }
 
+    /// What must still hold of the proto when a candidate is installed: the forge only adds a
+    /// missing method; a debugger fix replaces exactly the method (and Python tool) that failed, so
+    /// a person's redefinition made meanwhile is never overwritten.
+    enum Precondition: Sendable {
+        case methodMissing
+        case unchanged(source: String, toolSource: String?)
+
+        /// Why `proto` no longer admits the install, or nil.
+        func violation(in proto: Proto, selector: String) -> String? {
+            switch self {
+            case .methodMissing:
+                guard proto.methods[selector] != nil else { return nil }
+                return "\(proto.name)>>\(selector) was defined meanwhile; the forge only adds missing methods and installs nothing"
+            case .unchanged(let source, let toolSource):
+                let tool = proto.slots[PythonTools.slot]?[selector]?["source"]?.stringValue
+                guard proto.methods[selector]?.source != source || tool != toolSource else { return nil }
+                return "\(proto.name)>>\(selector) was redefined meanwhile (someone else repaired it); the fix is not installed"
+            }
+        }
+    }
+
+    /// How many times a candidate is verified again when its proto changed between verification
+    /// and install, before the forge gives up.
+    static let maxVerifications = 3
+
     /// The loop the forge and the debugger share: ask the persona, extract the candidate, verify it
-    /// on a clone, feed the failures back, up to `maxAttempts`; install the first that passes.
+    /// on a clone, feed the failures back, up to `maxAttempts`; install the first that passes —
+    /// against the very version it was verified on (a change in between means verifying again).
     func attempt(_ binding: PersonaBinding, prompt: String, proto: String, selector: String, language: ForgeLanguage = .lua,
-                 author: ChangeAuthor, runID: String, provenance extra: [String: JSONValue] = [:]) async throws -> ForgeResult {
+                 author: ChangeAuthor, runID: String, provenance extra: [String: JSONValue] = [:],
+                 precondition: Precondition = .methodMissing, repairing session: DebugSession? = nil) async throws -> ForgeResult {
         var result = ForgeResult(proto: proto, selector: selector, language: language,
                                  model: binding.model ?? models.model(for: binding.persona) ?? "?", attempts: [])
         var conversation: [ChatMessage] = [.user(prompt)]
@@ -73,20 +100,37 @@ public struct ToolForge: Sendable {
                 if let json = answer.json, let candidate = CodeExtractor.extract(json, language: language) {
                     attempt.method = candidate.method
                     attempt.tests = candidate.tests
-                    attempt.errors = await verify(candidate, proto: proto, selector: selector, language: language)
-                    if attempt.errors.isEmpty {
-                        result.attempts.append(attempt)
-                        var provenance = result.provenance
+                    for round in 1...Self.maxVerifications {
+                        let base = image.memory.proto(named: proto)
+                        let stale = base.map { precondition.violation(in: $0, selector: selector) } ?? "\(proto) no longer exists"
+                        if let stale {
+                            attempt.errors = [stale]
+                            result.attempts.append(attempt)
+                            publish(proto, selector, "gaveUp", ["reason": .string(stale)])
+                            return result
+                        }
+                        guard let base else { break }
+                        attempt.errors = await verify(candidate, on: base, selector: selector, language: language, author: author,
+                                                      repairing: session)
+                        guard attempt.errors.isEmpty else { break }
+                        var provenance = ForgeResult(proto: proto, selector: selector, language: language, model: result.model,
+                                                     attempts: result.attempts + [attempt]).provenance
                         if case .object(let members) = provenance { provenance = .object(members.merging(extra) { _, new in new }) }
                         do {
-                            result.change = try await install(candidate, on: proto, selector: selector, language: language,
+                            result.change = try await install(candidate, on: base, selector: selector, language: language,
                                                               author: author, provenance: provenance)
+                            result.attempts.append(attempt)
                             publish(proto, selector, "installed", ["attempt": .int(number), "change": .integer(result.change?.id ?? 0)])
+                            return result
+                        } catch let error as ImageError where error.code == .conflict && round < Self.maxVerifications {
+                            // The proto changed after the verification: what was verified is not what would be installed.
+                            publish(proto, selector, "reverifying", ["attempt": .int(number), "reason": .string(error.description)])
                         } catch {
-                            result.attempts[result.attempts.count - 1].errors.append("the swap failed: \(error)")
+                            attempt.errors.append("the swap failed: \(error)")
+                            result.attempts.append(attempt)
                             publish(proto, selector, "gaveUp", ["reason": .string("\(error)")])
+                            return result
                         }
-                        return result
                     }
                 } else {
                     attempt.errors = ["the answer had no code and tests: give both fields, \"code\" and \"tests\", non-empty"]
@@ -105,12 +149,12 @@ public struct ToolForge: Sendable {
         return result
     }
 
-    /// Swaps a verified candidate in (method and its tests) by compare-and-swap, with its provenance.
-    func install(_ candidate: CodeExtractor.Candidate, on proto: String, selector: String, language: ForgeLanguage,
+    /// Swaps a verified candidate in (method and its tests) by compare-and-swap against `base`, the
+    /// proto it was verified on, with its provenance; a `conflict` when `base` is no longer current.
+    func install(_ candidate: CodeExtractor.Candidate, on base: Proto, selector: String, language: ForgeLanguage,
                  author: ChangeAuthor, provenance: JSONValue) async throws -> ChangeRecord? {
-        guard let current = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
-        let updated = applying(candidate, to: current, selector: selector, language: language)
-        return try await image.memory.swap(updated, expecting: current.version, author: author, reason: provenance.jsonText)
+        let updated = applying(candidate, to: base, selector: selector, language: language)
+        return try await image.memory.swap(updated, expecting: base.version, author: author, reason: provenance.jsonText)
     }
 
     /// The proto with the candidate in it: a Lua method and its tests in the slot `tests`; or a
@@ -139,15 +183,19 @@ public struct ToolForge: Sendable {
         return [earlier, candidate.tests].compactMap { $0 }.joined(separator: "\n\n")
     }
 
-    /// Every reason not to install the candidate (empty when it passes).
-    func verify(_ candidate: CodeExtractor.Candidate, proto: String, selector: String, language: ForgeLanguage = .lua) async -> [String] {
+    /// Every reason not to install the candidate on `base` (empty when it passes): its tests and
+    /// every existing test of the proto on a clone; for a debugger fix also the failing message
+    /// replayed on the clone, and its new test failing on the old code; ALFRED's review; the governor.
+    func verify(_ candidate: CodeExtractor.Candidate, on base: Proto, selector: String, language: ForgeLanguage = .lua,
+                author: ChangeAuthor = .forge, repairing session: DebugSession? = nil) async -> [String] {
+        let proto = base.name
         // `-- BRICK>>double: what it does` — the colon may belong to the comment, not the selector.
         func bare(_ s: String) -> Substring { s.hasSuffix(":") ? s.dropLast() : Substring(s) }
         if let declared = candidate.declaredTarget, bare(declared) != bare("\(proto)>>\(selector)") {
             return ["the candidate is for \(bare(declared)), but the forge was asked for \(proto)>>\(selector)"]
         }
-        guard let current = image.memory.proto(named: proto) else { return ["\(proto) no longer exists"] }
-        var clone = applying(candidate, to: current, selector: selector, language: language)
+        let installed = applying(candidate, to: base, selector: selector, language: language)
+        var clone = installed
         var tests: [(String, String)] = []
         switch language {
         case .lua:
@@ -155,13 +203,13 @@ public struct ToolForge: Sendable {
         case .python:
             do {
                 let report = try await sandbox.test(PythonTool(name: selector, source: candidate.method,
-                                                               tests: pythonTests(candidate, selector: selector, in: current)))
+                                                               tests: pythonTests(candidate, selector: selector, in: base)))
                 if !report.passed { return [report.feedback] }
             } catch {
                 return ["the sandbox could not run the tests: \(error)"]
             }
         }
-        for (name, source) in (current.slots["tests"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
+        for (name, source) in (base.slots["tests"]?.objectValue ?? [:]).sorted(by: { $0.key < $1.key }) {
             if let source = source.stringValue { tests.append(("existing tests of \(name)", source)) }
         }
         for (index, test) in tests.enumerated() { clone.define("__forge_test_\(index)", source: test.1) }
@@ -174,9 +222,13 @@ public struct ToolForge: Sendable {
             }
         }
         guard errors.isEmpty else { return errors }
+        if let session {
+            errors = await checkRepair(candidate, of: session, on: base, fixed: installed, language: language)
+            guard errors.isEmpty else { return errors }
+        }
         do {
             let review = try await image.send("ALFRED", "review", ["proto": .string(proto), "selector": .string(selector),
-                                                                   "source": .string(candidate.method), "author": "forge",
+                                                                   "source": .string(candidate.method), "author": .string(author.rawValue),
                                                                    "language": .string(language.rawValue)],
                                               author: .system)
             if review["approved"] != true {
@@ -185,7 +237,41 @@ public struct ToolForge: Sendable {
         } catch {
             return ["ALFRED's governance review failed: \(error)"]
         }
-        return []
+        return image.governorVetoes(swapping: installed, author: author).map { "the governor: \($0.description)" }
+    }
+
+    /// A debugger fix must repair the failure it was asked for: the session's message, replayed on
+    /// the fixed clone, succeeds; and its new test fails on the old code (it reproduces the failure).
+    private func checkRepair(_ candidate: CodeExtractor.Candidate, of session: DebugSession, on base: Proto, fixed: Proto,
+                             language: ForgeLanguage) async -> [String] {
+        var errors: [String] = []
+        do {
+            _ = try await image.trial(fixed, session.proto, session.selector, session.args, limits: limits)
+        } catch {
+            errors.append("the failing message (\(session.proto) \(session.selector) \(session.args.jsonText)) still fails "
+                + "with the fix: \(error.description)")
+        }
+        switch language {
+        case .lua:
+            var old = base
+            old.define("__forge_test_reproduces", source: candidate.tests)
+            if (try? await image.trial(old, base.name, "__forge_test_reproduces", .null, limits: limits)) != nil {
+                errors.append("the new test passes on the old code too: it must reproduce the failure "
+                    + "(send `\(session.selector)` with \(session.args.jsonText) and check the answer)")
+            }
+        case .python:
+            guard let oldSource = base.slots[PythonTools.slot]?[session.selector]?["source"]?.stringValue else { break }
+            do {
+                let report = try await sandbox.test(PythonTool(name: session.selector, source: oldSource, tests: candidate.tests))
+                if report.passed {
+                    errors.append("the new tests pass on the old tool too: they must reproduce the failure "
+                        + "(call run(\(session.args.jsonText)) and check the answer)")
+                }
+            } catch {
+                errors.append("the sandbox could not run the new tests on the old tool: \(error)")
+            }
+        }
+        return errors
     }
 
     private func prompt(for target: Proto, selector: String, description: String, example: JSONValue, language: ForgeLanguage) -> String {

@@ -20,11 +20,16 @@ enum PythonTools {
         """
     }
 
-    /// The tool called `name` as `proto` (and its parents) hold it.
-    static func tool(named name: String, for proto: Proto, in image: Image) throws -> PythonTool {
-        var entry = proto.slots[slot]?[name]
-        if entry == nil, let parent = proto.parent {
-            entry = try image.slot(slot, of: parent)?[name]
+    /// The tool called `name` as `proto` (and its parents) hold it; in a trial, its clone stands in
+    /// for its original along the chain, so a verification runs the candidate tool.
+    static func tool(named name: String, for proto: Proto, in image: Image, trialClone: Proto? = nil) throws -> PythonTool {
+        var entry: JSONValue?
+        var current: Proto? = proto
+        var hops = 0
+        while let here = current, entry == nil, hops < 32 {
+            entry = here.slots[slot]?[name]
+            current = here.parent.flatMap { parent in parent == trialClone?.name ? trialClone : image.memory.proto(named: parent) }
+            hops += 1
         }
         guard let entry, let source = entry["source"]?.stringValue else {
             throw PrimitiveError("\(proto.name) has no Python tool '\(name)' (its slot \(slot) holds none by that name)")
@@ -36,7 +41,8 @@ enum PythonTools {
     static func primitive(sandbox: PythonSandbox, image: LateBound<Image>) -> HostPrimitive {
         HostPrimitive(name: "python") { arguments, context in
             guard let name = arguments.first?.stringValue else { throw PrimitiveError("python(name, args) needs the tool's name") }
-            let tool = try tool(named: name, for: context.proto, in: image.get())
+            // Python runs in the OS sandbox, which keeps nothing: a trial may run it, on the clone's tools.
+            let tool = try tool(named: name, for: context.proto, in: image.get(), trialClone: context.trialClone)
             let run = try await sandbox.run(tool, arguments: arguments.count > 1 ? arguments[1] : .null)
             switch run.outcome {
             case .answered(let answer):

@@ -33,6 +33,9 @@ extension ImageEvent {
             ["event": "runStopped", "run": .string(run), "status": .string(status), "detail": detail]
         case .modelToken(let persona, let run, let text):
             ["event": "modelToken", "persona": .string(persona), "run": .string(run), "text": .string(text)]
+        case .governorVeto(let veto):
+            ["event": "governor.veto", "rule": .string(veto.rule), "proto": .string(veto.proto), "subject": .string(veto.subject),
+             "author": .string(veto.author.rawValue), "reason": .string(veto.description)]
         case .modelLoaded(let model, let milliseconds):
             ["event": "modelLoaded", "model": .string(model), "milliseconds": .int(milliseconds)]
         }

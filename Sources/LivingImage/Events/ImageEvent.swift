@@ -24,6 +24,8 @@ public enum ImageEvent: Sendable, Hashable {
     case runStopped(run: String, status: String, detail: JSONValue)
     /// A piece of a persona's streamed answer (`run`: the deliberation run, or the call's own id).
     case modelToken(persona: String, run: String, text: String)
+    /// The governor refused a change (`governor.veto`): the rule, where, and who tried.
+    case governorVeto(Governor.Veto)
     /// A model was loaded into GPU memory.
     case modelLoaded(model: String, milliseconds: Int)
 }

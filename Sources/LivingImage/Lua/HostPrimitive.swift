@@ -22,4 +22,10 @@ public struct SendContext: Sendable, Hashable {
     public let depth: Int
     /// The receiver's value when its method started (codex, slots, ...).
     public let proto: Proto
+    /// In a trial (``Image/trial(_:_:_:_:limits:)``): the clone that stands in for its original.
+    /// A primitive with effects outside the image's clone refuses or discards them in a trial.
+    public let trialClone: Proto?
+
+    /// Whether this send is a trial, whose effects must stay on its clone.
+    public var isTrial: Bool { trialClone != nil }
 }

@@ -80,7 +80,7 @@ actor Interpreter {
             return answer
         } catch {
             if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
-            if error.code != .interrupted {
+            if error.code != .interrupted && trialClone == nil {
                 events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
             }
             logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
@@ -100,7 +100,7 @@ actor Interpreter {
             return try await execute(method, owner: owner, receiver: protos[receiver]!, selector: selector, args: args,
                                      transaction: transaction, depth: depth, limits: limits)
         }
-        events.publish(.notUnderstood(proto: receiver, selector: selector))
+        if transaction.trialClone == nil { events.publish(.notUnderstood(proto: receiver, selector: selector)) }
         let message: JSONValue = ["selector": .string(selector), "args": args]
         if selector != "doesNotUnderstand",
            let (owner, handler) = ObjectMemory.lookup("doesNotUnderstand", from: receiver, in: protos) {
@@ -165,7 +165,8 @@ actor Interpreter {
                 runs[token]?.pending = nil
                 lua_settop(co, 0)
                 let outcome = await perform(request, transaction: transaction,
-                                            context: SendContext(receiver: receiver, selector: selector, depth: depth, proto: proto),
+                                            context: SendContext(receiver: receiver, selector: selector, depth: depth, proto: proto,
+                                                                        trialClone: transaction.trialClone),
                                             limits: limits)
                 switch outcome {
                 case .success(let value):
@@ -276,7 +277,9 @@ actor Interpreter {
                 let message = LuaStack.errorMessage(at: 1, on: L)   // a string, cut when long
                 try meter.count(bytes: 0, steps: Int64(message.utf8.count >> 4))
                 try meter.pay()
-                events.publish(.logged(proto: frame.receiver, selector: frame.selector, message: message))
+                if frame.transaction.trialClone == nil {
+                    events.publish(.logged(proto: frame.receiver, selector: frame.selector, message: message))
+                }
                 logger.info("\(frame.receiver)>>\(frame.selector): \(message)")
                 return succeed(L, .null, frame.transaction)
             case .emit:
@@ -294,7 +297,8 @@ actor Interpreter {
                         + "of \(transaction.limits.memoryBytes >> 10) KiB together")
                 }
                 transaction.emittedBytes += emitted.bytesUsed
-                events.publish(.emitted(proto: frame.receiver, name: name, payload: payload))
+                // A trial's events are discarded: nothing leaves a trial but its answer.
+                if transaction.trialClone == nil { events.publish(.emitted(proto: frame.receiver, name: name, payload: payload)) }
                 return succeed(L, .null, transaction)
             case .jsonEncode:
                 let text = try LuaStack.read(at: 1, on: L, meter: &meter).jsonText

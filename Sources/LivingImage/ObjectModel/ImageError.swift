@@ -11,12 +11,16 @@ public struct ImageError: Error, CustomStringConvertible, Sendable, Equatable {
         case interrupted
         case notAnImage, corruptImage, newerSchema, fileExists, fileMissing, storage
         case genesis, rollback
+        /// The ``Governor`` refused the change (``veto`` says which rule); nothing was changed.
+        case vetoed
     }
 
     public let code: Code
     public let description: String
     /// For `methodFailed`: the Lua traceback, when there is one.
     public var traceback: String?
+    /// For `vetoed`: the rule broken and where.
+    public var veto: Governor.Veto?
 
     public init(_ code: Code, _ description: String, traceback: String? = nil) {
         self.code = code

@@ -20,6 +20,8 @@ public actor ObjectMemory {
 
     nonisolated let store: ImageStore
     private let events: EventBus
+    /// Consulted by every commit: who may write what (see ``Governor``).
+    nonisolated let governor: Governor
     private let published: Mutex<ProtoTable>
     private var protos: ProtoTable
     private let checker: LuaVM
@@ -31,6 +33,7 @@ public actor ObjectMemory {
         executor = DedicatedThreadExecutor(name: "a4ps.object-memory")
         self.store = store
         self.events = events
+        governor = Governor(events: events)
         let loaded = ProtoTable(try store.loadProtos())
         protos = loaded
         published = Mutex(loaded)
@@ -144,6 +147,7 @@ public actor ObjectMemory {
 
     private func commit(_ changes: [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
         guard !changes.isEmpty else { return [] }
+        try governor.admit(changes.map(\.proposal), rules: GovernanceRules(in: protos))
         let records: [ChangeRecord]
         do {
             records = try store.commit(changes)

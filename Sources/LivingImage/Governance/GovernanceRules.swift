@@ -1,0 +1,61 @@
+/// The machine-checkable rules of ALFRED's codex (`governance`), as the ``Governor`` reads them
+/// at every commit: policy is data in the image, enforcement is here in the VM.
+///
+/// A rule the codex leaves out takes its genesis default. Some protections hold whatever the
+/// codex says: the codex itself is always protected, and the slots `tests` and `python_tools`
+/// always change only through a verified forge or debugger fix.
+public struct GovernanceRules: Sendable, Hashable {
+    /// The proto whose codex holds the rules.
+    public static let keeper = "ALFRED"
+    /// Slots (and the codex) only the Architect may change, never a method.
+    public var protectedSlots: Set<String>
+    /// Slots written only by the verified forge and debugger paths.
+    public var verifiedSlots: Set<String>
+    /// Text a method written by the system (forge, debugger) may not contain.
+    public var forbiddenPrimitives: [String]
+    /// Text a Python tool written by the system may not contain.
+    public var forbiddenPython: [String]
+    /// The largest method (or Python tool) source the system may install, in bytes.
+    public var maxMethodBytes: Int
+    /// Protos the forge may grow new methods on.
+    public var forgeAllowed: Set<String>
+
+    /// Always protected, whatever the codex says.
+    public static let alwaysProtected: Set<String> = ["codex"]
+    /// Always written only through verification, whatever the codex says.
+    public static let alwaysVerified: Set<String> = ["tests", "python_tools"]
+
+    public static let defaults = GovernanceRules(
+        protectedSlots: alwaysProtected, verifiedSlots: alwaysVerified,
+        forbiddenPrimitives: ["os.execute", "io.", "require", "dofile", "loadfile", "load(", "debug.", "package."],
+        forbiddenPython: ["subprocess", "socket", "ctypes", "os.system", "os.fork", "os.exec", "multiprocessing"],
+        maxMethodBytes: 16384, forgeAllowed: ["BRICK", "ROBIN", "BABS"])
+
+    public init(protectedSlots: Set<String>, verifiedSlots: Set<String>, forbiddenPrimitives: [String], forbiddenPython: [String],
+                maxMethodBytes: Int, forgeAllowed: Set<String>) {
+        self.protectedSlots = protectedSlots.union(Self.alwaysProtected)
+        self.verifiedSlots = verifiedSlots.union(Self.alwaysVerified)
+        self.forbiddenPrimitives = forbiddenPrimitives
+        self.forbiddenPython = forbiddenPython
+        self.maxMethodBytes = maxMethodBytes
+        self.forgeAllowed = forgeAllowed
+    }
+
+    /// The rules of the keeper's codex in `protos` (the defaults where it has none).
+    public init(in protos: ProtoTable) {
+        self.init(codex: protos[Self.keeper]?.codex)
+    }
+
+    /// The rules of a codex's `governance` table.
+    public init(codex: JSONValue?) {
+        let table = codex?["governance"]
+        func strings(_ key: String) -> [String]? { table?[key]?.arrayValue?.compactMap(\.stringValue) }
+        let base = Self.defaults
+        self.init(protectedSlots: Set(strings("protected_slots") ?? []),
+                  verifiedSlots: Set(strings("verified_slots") ?? []),
+                  forbiddenPrimitives: strings("forbidden_primitives") ?? base.forbiddenPrimitives,
+                  forbiddenPython: strings("forbidden_python") ?? base.forbiddenPython,
+                  maxMethodBytes: table?["max_method_bytes"]?.intValue ?? base.maxMethodBytes,
+                  forgeAllowed: strings("forge_allowed").map(Set.init) ?? base.forgeAllowed)
+    }
+}
