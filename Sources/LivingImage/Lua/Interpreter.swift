@@ -81,10 +81,11 @@ actor Interpreter {
               author: ChangeAuthor, trialClone: Proto? = nil) async throws(ImageError) -> JSONValue {
         try Name.validate(receiver, as: .proto)
         try Name.validate(selector, as: .selector)
-        await seeOtherProcessesChanges()
         let deadline = a4_now() + limits.wallClockSeconds
         var attempt = 1
         while true {
+            // Each attempt starts from what other processes committed meanwhile.
+            await seeOtherProcessesChanges()
             let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author,
                                               trialClone: trialClone, deadline: deadline)
             do {

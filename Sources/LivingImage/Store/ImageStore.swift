@@ -69,7 +69,10 @@ final class ImageStore: Sendable {
             throw ImageError(.notAnImage, "\(path) is not an a4ps image (not a SQLite database); it was left untouched")
         }
         do {
-            let queue = try DatabaseQueue(path: path)
+            // Another process may hold the file a moment (closing it checkpoints the WAL): wait.
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: path, configuration: config)
             defer { try? queue.close() }
             try queue.read { db in
                 do {
