@@ -50,6 +50,8 @@ let package = Package(
                 "CLuaShim",
                 "JSON",
                 .product(name: "GRDB", package: "GRDB.swift"),
+                // For the change probe's look at the WAL index, through SQLite's VFS (xShmMap).
+                .product(name: "GRDBSQLite", package: "GRDB.swift"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "TOMLKit", package: "TOMLKit"),
                 .product(name: "HashTreeCollections", package: "swift-collections"),

@@ -12,7 +12,7 @@ import Scrapbook
 enum MemoryPrimitives {
     static func all(scrapbook: LateBound<Scrapbook>) -> [HostPrimitive] {
         [
-            HostPrimitive(name: "memory.search") { arguments, _ in
+            HostPrimitive(name: "memory.search", repeatable: true) { arguments, _ in
                 guard let query = arguments.first?.stringValue else { throw PrimitiveError("memory.search(query, opts) needs a query string") }
                 let options = arguments.count > 1 ? arguments[1] : .null
                 let mode = SearchMode(rawValue: options["mode"]?.stringValue ?? "hybrid") ?? .hybrid

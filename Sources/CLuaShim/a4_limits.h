@@ -43,6 +43,20 @@ static inline void a4_meter_step(a4_meter *m, int64_t n) {
     if (m->left < 0) a4_meter_pay(m);
 }
 
+/// What a4_watchdog_arm replaced, for a4_watchdog_disarm to put back.
+typedef struct a4_watch {
+    lua_State *running;
+    double deadline;
+    int armed;
+} a4_watch;
+
+/// Has the VM's watchdog stop `co` at its next instruction once `deadline` has passed, until
+/// disarmed. Called by a4_resume around lua_resume; starts the watchdog's thread when needed.
+a4_watch a4_watchdog_arm(a4_vm *vm, lua_State *co, double deadline);
+void a4_watchdog_disarm(a4_vm *vm, a4_watch previous);
+/// Ends the watchdog's thread (when the VM is freed).
+void a4_watchdog_stop(a4_vm *vm);
+
 /// Replaces the C function `table[name]` by a closure of `wrapper` over it (upvalue 1).
 void a4_wrap_field(lua_State *L, int table, const char *name, lua_CFunction wrapper);
 

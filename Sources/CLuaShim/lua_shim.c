@@ -232,6 +232,7 @@ a4_vm *a4_vm_new(size_t memory_limit, int hook_interval, a4_host_fn host, void *
 
 void a4_vm_free(a4_vm *vm) {
     if (vm == NULL) return;
+    a4_watchdog_stop(vm);
     lua_close(vm->L);
     free(vm);
 }
@@ -400,9 +401,13 @@ int a4_resume(a4_vm *vm, lua_State *co, a4_budget *budget, intptr_t run_token, i
     vm->run_token = run_token;
     // A limit that struck while the run waited on the host stops it before its next instruction.
     if (budget != NULL && budget->kill_reason != A4_KILL_NONE) a4_arm_kill(co);
+    // A single instruction can outlast the deadline (a strcoll over megabytes): the watchdog
+    // makes the hook fire at the next one.
+    a4_watch watch = a4_watchdog_arm(vm, co, budget != NULL ? budget->deadline : 0);
     vm->enforce++;
     int st = lua_resume(co, vm->L, nargs, nresults);
     vm->enforce--;
+    a4_watchdog_disarm(vm, watch);
     vm->budget = saved_budget;
     vm->run_token = saved_token;
 

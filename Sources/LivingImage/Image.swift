@@ -87,6 +87,13 @@ public final class Image: Sendable {
                                                   trialClone: clone)
     }
 
+    /// How many sends ran again because what they read changed before they could commit.
+    func reruns() async -> Int {
+        var total = 0
+        for interpreter in interpreters { total += await interpreter.reruns }
+        return total
+    }
+
     /// The self-description of a proto, read directly (even when its `describe` method is broken).
     public func describe(_ name: String) throws(ImageError) -> JSONValue {
         let protos = memory.snapshot()
@@ -96,8 +103,8 @@ public final class Image: Sendable {
 
     // MARK: Changes by the Architect, the forge or the debugger
 
-    /// Installs or replaces a method: compiled first, installed on a clone, then swapped in
-    /// by compare-and-swap (retried on a fresh clone if another change got there first).
+    /// Installs or replaces a method: compiled first, then installed on the proto as the image
+    /// file holds it when the change commits (another process's change is kept, never overwritten).
     @discardableResult
     public func defineMethod(_ selector: String, on protoName: String, source: String,
                              author: ChangeAuthor = .architect, reason: String = "") async throws(ImageError) -> ChangeRecord? {
@@ -135,19 +142,11 @@ public final class Image: Sendable {
         return ObjectMemory.inheritedSlot(slot, of: protoName, in: protos)
     }
 
+    /// Applies `change` to the proto as the image file holds it when the change commits (after
+    /// other processes' changes), so that a change made here never overwrites one made there.
     private func modify(_ protoName: String, author: ChangeAuthor, reason: String,
-                        _ change: (inout Proto) throws(ImageError) -> Void) async throws(ImageError) -> ChangeRecord? {
-        var attempts = 0
-        while true {
-            guard let current = memory.proto(named: protoName) else { throw ImageError.noSuchProto(protoName) }
-            var clone = current.clone()
-            try change(&clone)
-            do {
-                return try await memory.swap(clone, expecting: current.version, author: author, reason: reason)
-            } catch where error.code == .conflict && attempts < 5 {
-                attempts += 1
-            }
-        }
+                        _ change: sending @escaping (inout Proto) throws(ImageError) -> Void) async throws(ImageError) -> ChangeRecord? {
+        try await memory.update(protoName, author: author, reason: reason, change)
     }
 
     // MARK: History

@@ -44,6 +44,9 @@ enum { A4_CLOCK_EVERY = 1 << 16, A4_BYTES_PER_UNIT = 64 };
 /// or A4_HOST_YIELD after recording an async request. It never raises a Lua error.
 typedef int (*a4_host_fn)(void *vm_context, intptr_t run_token, lua_State *L, int opcode);
 
+/// The thread that stops a run whose deadline passes inside one long VM instruction.
+typedef struct a4_watchdog a4_watchdog;
+
 /// One sandboxed Lua state with a counting allocator.
 typedef struct a4_vm {
     lua_State *L;
@@ -56,6 +59,7 @@ typedef struct a4_vm {
     void *host_context;
     int hook_interval;
     int64_t alloc_unbilled;   /* bytes allocated since the allocator last spent budget */
+    a4_watchdog *watchdog;    /* started with the first run that has a deadline, or NULL */
 } a4_vm;
 
 /// Creates a state with a memory cap; NULL on failure. Opens the sandbox (protected).

@@ -7,9 +7,16 @@ public struct HostPrimitive: Sendable {
     /// The Lua name: `think`, or `namespace.name` such as `memory.search`.
     public let name: String
     public let run: @Sendable (_ arguments: [JSONValue], _ context: SendContext) async throws -> JSONValue
+    /// Whether calling it again has no effect beyond its answer (a search, a lookup). A send
+    /// whose reads went stale before it could commit is re-run only if every primitive it
+    /// called is repeatable; one that called another (a model call, `memory.add`, ...) fails
+    /// with a conflict instead, so that nothing happens twice.
+    public let repeatable: Bool
 
-    public init(name: String, run: @escaping @Sendable (_ arguments: [JSONValue], _ context: SendContext) async throws -> JSONValue) {
+    public init(name: String, repeatable: Bool = false,
+                run: @escaping @Sendable (_ arguments: [JSONValue], _ context: SendContext) async throws -> JSONValue) {
         self.name = name
+        self.repeatable = repeatable
         self.run = run
     }
 }

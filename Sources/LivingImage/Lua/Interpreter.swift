@@ -65,26 +65,100 @@ actor Interpreter {
 
     // MARK: Sends
 
+    /// How many times a send whose reads went stale runs before it fails with a conflict.
+    static let maxAttempts = 16
+
     /// Sends `selector` to `receiver` as a top-level send: one transaction for it and its
     /// nested sends; the answer comes back after its slot writes are committed.
+    ///
+    /// The send first loads what other processes committed meanwhile. Its commit checks that
+    /// every slot it read still holds what it read; when one does not (a concurrent send
+    /// committed first), the send runs again from the start, up to ``maxAttempts`` times after
+    /// random, growing pauses — unless it made an effect outside the image (`emit`, a model call,
+    /// `memory.add`, ...: see ``HostPrimitive/repeatable``), which must not happen twice: then it
+    /// fails with a `conflict` and nothing is committed. Every attempt shares the send's deadline.
     func send(_ receiver: String, _ selector: String, _ args: JSONValue, limits: RunLimits,
               author: ChangeAuthor, trialClone: Proto? = nil) async throws(ImageError) -> JSONValue {
         try Name.validate(receiver, as: .proto)
         try Name.validate(selector, as: .selector)
-        let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author, trialClone: trialClone)
+        let deadline = a4_now() + limits.wallClockSeconds
+        var attempt = 1
+        while true {
+            // Each attempt starts from what other processes committed meanwhile.
+            await seeOtherProcessesChanges()
+            let transaction = SendTransaction(limits: limits, memoryInUse: vm.memoryUsed, author: author,
+                                              trialClone: trialClone, deadline: deadline)
+            do {
+                let answer = try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
+                if !transaction.writes.isEmpty && trialClone == nil {
+                    do {
+                        try await commit(transaction, receiver, selector)
+                    } catch where error.code == .conflict {
+                        try staleReads(transaction, receiver, selector, attempt: attempt, error: error)
+                        attempt += 1
+                        reruns += 1
+                        logger.info("re-running a send whose reads went stale",
+                                    metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "attempt": "\(attempt)"])
+                        // Random pauses that double with each attempt (up to a quarter second), so that
+                        // sends racing for the same slots spread out until one at a time wins.
+                        try? await Task.sleep(for: .microseconds(Int.random(in: 0...min(250_000, 500 << attempt))))
+                        try checkTime(deadline, receiver, selector, limits, attempts: attempt - 1)
+                        continue
+                    }
+                }
+                return answer
+            } catch {
+                if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
+                if error.code != .interrupted && trialClone == nil {
+                    events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
+                }
+                logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
+                throw error
+            }
+        }
+    }
+
+    /// Sends re-run because their reads went stale, since this interpreter started.
+    private(set) var reruns = 0
+
+    private func commit(_ transaction: SendTransaction, _ receiver: String, _ selector: String) async throws(ImageError) {
+        if transaction.readsDiverged {
+            throw ImageError(.conflict, "\(receiver)>>\(selector) read a slot twice and got two values (another send "
+                + "committed in between): nothing was committed")
+        }
+        try await memory.commitSlotWrites(transaction.writes, reads: transaction.reads, author: transaction.author,
+                                          reason: "\(receiver)>>\(selector)")
+    }
+
+    /// Throws the conflict a send with stale reads ends with, unless it may run again.
+    private func staleReads(_ transaction: SendTransaction, _ receiver: String, _ selector: String, attempt: Int,
+                            error: ImageError) throws(ImageError) {
+        if let effect = transaction.effect {
+            throw ImageError(.conflict, "\(error.description). \(receiver)>>\(selector) was not run again because it "
+                + "already called \(effect), which must not happen twice: send it again")
+        }
+        if attempt >= Self.maxAttempts {
+            throw ImageError(.conflict, "\(error.description). \(receiver)>>\(selector) ran \(attempt) times and other "
+                + "sends changed what it read each time: send it again later, or have fewer sends write the same slots at once")
+        }
+    }
+
+    /// Throws when a send that waits to run again has passed its deadline.
+    private func checkTime(_ deadline: Double, _ receiver: String, _ selector: String, _ limits: RunLimits,
+                           attempts: Int) throws(ImageError) {
+        guard a4_now() > deadline else { return }
+        throw ImageError(.killed, "\(receiver)>>\(selector) ran past its deadline of \(limits.wallClockSeconds) s while other "
+            + "sends kept changing what it read (\(attempts) attempts); nothing was committed")
+    }
+
+    /// Loads what other processes committed since the image last looked, when the cheap check
+    /// says there is something; a file that cannot be read leaves the send on what it has.
+    private func seeOtherProcessesChanges() async {
+        guard memory.hasExternalChanges() else { return }
         do {
-            let answer = try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
-            if !transaction.writes.isEmpty && trialClone == nil {
-                try await memory.commitSlotWrites(transaction.writes, author: author, reason: "\(receiver)>>\(selector)")
-            }
-            return answer
+            try await memory.catchUp()
         } catch {
-            if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
-            if error.code != .interrupted && trialClone == nil {
-                events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
-            }
-            logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
-            throw error
+            logger.warning("cannot load other processes' changes", metadata: ["error": "\(error.description)"])
         }
     }
 
@@ -297,8 +371,12 @@ actor Interpreter {
                         + "of \(transaction.limits.memoryBytes >> 10) KiB together")
                 }
                 transaction.emittedBytes += emitted.bytesUsed
-                // A trial's events are discarded: nothing leaves a trial but its answer.
-                if transaction.trialClone == nil { events.publish(.emitted(proto: frame.receiver, name: name, payload: payload)) }
+                // A trial's events are discarded: nothing leaves a trial but its answer. Otherwise
+                // observers see events as they happen, so an emit is an effect the send cannot take back.
+                if transaction.trialClone == nil {
+                    if transaction.effect == nil { transaction.effect = "emit" }
+                    events.publish(.emitted(proto: frame.receiver, name: name, payload: payload))
+                }
                 return succeed(L, .null, transaction)
             case .jsonEncode:
                 let text = try LuaStack.read(at: 1, on: L, meter: &meter).jsonText
@@ -322,6 +400,7 @@ actor Interpreter {
             case .describe:
                 let protos = self.protos(for: frame.transaction)
                 guard let proto = protos[frame.receiver] else { return fail(L, "\(frame.receiver) no longer exists") }
+                for (slot, value) in proto.slots { frame.transaction.noteRead(frame.receiver, slot, value) }
                 return succeed(L, ProtoDescription.describe(proto, in: protos), frame.transaction)
             case .send:
                 guard lua_isyieldable(L) != 0 else { return fail(L, "send cannot be called here (inside a C function such as table.sort)") }
@@ -339,6 +418,9 @@ actor Interpreter {
                 let index = Int(opcode - Opcode.firstPrimitive)
                 guard primitives.indices.contains(index) else { return fail(L, "unknown host call") }
                 guard lua_isyieldable(L) != 0 else { return fail(L, "\(primitives[index].name) cannot be called here") }
+                if !primitives[index].repeatable && frame.transaction.effect == nil {
+                    frame.transaction.effect = primitives[index].name
+                }
                 var args: [JSONValue] = []
                 for i in stride(from: Int32(1), through: top, by: 1) { args.append(try LuaStack.read(at: i, on: L, meter: &meter)) }
                 frame.pending = .primitive(index: index, args: args)
@@ -352,7 +434,9 @@ actor Interpreter {
 
     private func slotValue(_ proto: String, _ slot: String, transaction: SendTransaction) -> JSONValue {
         if let staged = transaction.staged(proto, slot) { return staged ?? .null }
-        return ObjectMemory.inheritedSlot(slot, of: proto, in: protos(for: transaction)) ?? .null
+        let value = ObjectMemory.inheritedSlot(slot, of: proto, in: protos(for: transaction))
+        transaction.noteRead(proto, slot, value)
+        return value ?? .null
     }
 
     /// The protos a send sees: the image's, with a trial's clone in place of its original.

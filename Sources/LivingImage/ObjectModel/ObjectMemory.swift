@@ -13,6 +13,11 @@ public typealias ProtoTable = TreeDictionary<String, Proto>
 /// rows and change-log entry commit in one SQLite transaction, and only then does the new
 /// value become visible. Readers take a ``snapshot()`` without waiting for the actor and always
 /// see whole protos.
+///
+/// Other processes may change the same file. Each commit first loads, in its own write
+/// transaction, the protos they changed since this memory last looked (from the change log), so
+/// it validates against the file as it is; ``catchUp()`` does the same between commits, and
+/// ``ExternalChangeProbe`` tells cheaply when it is needed.
 public actor ObjectMemory {
     static let maxParentChain = 32
     /// The largest slot value, as JSON text.
@@ -24,6 +29,8 @@ public actor ObjectMemory {
     nonisolated let governor: Governor
     private let published: Mutex<ProtoTable>
     private var protos: ProtoTable
+    /// The newest change-log entry `protos` includes.
+    private var lastChange: Int64
     private let checker: LuaVM
     /// Runs this actor's blocking work (see ``DedicatedThreadExecutor``) off the cooperative pool.
     private let executor: DedicatedThreadExecutor
@@ -34,10 +41,44 @@ public actor ObjectMemory {
         self.store = store
         self.events = events
         governor = Governor(events: events)
-        let loaded = ProtoTable(try store.loadProtos())
-        protos = loaded
-        published = Mutex(loaded)
+        let (loaded, last) = try store.loadProtos()
+        protos = ProtoTable(loaded)
+        lastChange = last
+        published = Mutex(protos)
         checker = try LuaVM(memoryLimit: 64 << 20)
+    }
+
+    // MARK: Other processes' changes
+
+    /// Whether another process (or another connection) committed changes this memory has not
+    /// loaded yet: a cheap check, to make before a send.
+    nonisolated func hasExternalChanges() -> Bool {
+        store.changeProbe.hasNewChanges()
+    }
+
+    /// Loads the protos other processes changed since this memory last looked (only those),
+    /// so that the next send sees them.
+    func catchUp() throws(ImageError) {
+        let seen = lastChange
+        let changed: (protos: [String: Proto], names: Set<String>, lastChange: Int64)
+        do {
+            changed = try store.database.read { db in
+                let (names, last) = try store.protosChanged(after: seen, in: db)
+                return (names.isEmpty ? [:] : try store.loadProtos(named: names, in: db), names, last)
+            }
+        } catch {
+            throw ImageError(.storage, "cannot read the changes other processes made to \(store.path): \(error)")
+        }
+        guard changed.lastChange > seen else { return }
+        for name in changed.names { protos[name] = changed.protos[name] }
+        lastChange = changed.lastChange
+        publish()
+    }
+
+    private func publish() {
+        let snapshot = protos
+        published.withLock { $0 = snapshot }
+        store.changeProbe.saw(lastChange)
     }
 
     /// Every proto as of the last commit, without waiting for the actor.
@@ -61,21 +102,23 @@ public actor ObjectMemory {
     /// Adds several new protos in one transaction (parents before children): all or none.
     @discardableResult
     public func create(_ newProtos: [Proto], author: ChangeAuthor, reason: String) throws(ImageError) -> [ChangeRecord] {
-        var pending: [ImageStore.PendingChange] = []
-        var adding: Set<String> = []
-        for proto in newProtos {
-            try Name.validate(proto.name, as: .proto)
-            guard protos[proto.name] == nil, adding.insert(proto.name).inserted else {
-                throw ImageError(.protoExists, "a proto named '\(proto.name)' already exists")
+        try commit { (protos) throws(ImageError) in
+            var pending: [ImageStore.PendingChange] = []
+            var adding: Set<String> = []
+            for proto in newProtos {
+                try Name.validate(proto.name, as: .proto)
+                guard protos[proto.name] == nil, adding.insert(proto.name).inserted else {
+                    throw ImageError(.protoExists, "a proto named '\(proto.name)' already exists")
+                }
+                var new = proto
+                new.version = 1
+                new.methods = new.methods.mapValues { var m = $0; m.version = 1; return m }
+                try validate(new, previous: nil, in: protos, alsoExisting: adding)
+                pending.append(ImageStore.PendingChange(proto: new, kind: "create", author: author, reason: reason,
+                                                        deltas: Self.deltas(from: nil, to: new)))
             }
-            var new = proto
-            new.version = 1
-            new.methods = new.methods.mapValues { var m = $0; m.version = 1; return m }
-            try validate(new, previous: nil, alsoExisting: adding)
-            pending.append(ImageStore.PendingChange(proto: new, kind: "create", author: author, reason: reason,
-                                                    deltas: Self.deltas(from: nil, to: new)))
+            return pending
         }
-        return try commit(pending)
     }
 
     /// Replaces a proto with a modified clone if, and only if, it is still at `expecting`;
@@ -84,8 +127,30 @@ public actor ObjectMemory {
     @discardableResult
     public func swap(_ clone: Proto, expecting version: Int64, author: ChangeAuthor, reason: String,
                      kind: String = "swap") throws(ImageError) -> ChangeRecord? {
-        guard let current = protos[clone.name] else { throw ImageError.noSuchProto(clone.name) }
-        guard current.version == version else { throw ImageError.conflict(clone.name, expected: version, actual: current.version) }
+        try commit { (protos) throws(ImageError) in
+            guard let current = protos[clone.name] else { throw ImageError.noSuchProto(clone.name) }
+            guard current.version == version else { throw ImageError.conflict(clone.name, expected: version, actual: current.version) }
+            return try prepareSwap(from: current, to: clone, kind: kind, author: author, reason: reason, in: protos)
+        }.first
+    }
+
+    /// Applies `change` to the proto as the file holds it when the change commits, and commits
+    /// the result: a change that does not depend on an earlier clone never conflicts. Returns
+    /// `nil` when it changes nothing.
+    @discardableResult
+    public func update(_ name: String, author: ChangeAuthor, reason: String,
+                       _ change: (inout Proto) throws(ImageError) -> Void) throws(ImageError) -> ChangeRecord? {
+        try commit { (protos) throws(ImageError) in
+            guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
+            var new = current
+            try change(&new)
+            return try prepareSwap(from: current, to: new, kind: "swap", author: author, reason: reason, in: protos)
+        }.first
+    }
+
+    /// The change that replaces `current` by `clone` (nothing when they are the same), validated.
+    private func prepareSwap(from current: Proto, to clone: Proto, kind: String, author: ChangeAuthor, reason: String,
+                             in protos: ProtoTable) throws(ImageError) -> [ImageStore.PendingChange] {
         var new = clone
         new.version = current.version + 1
         for (selector, method) in new.methods {
@@ -96,42 +161,44 @@ public actor ObjectMemory {
             }
         }
         let deltas = Self.deltas(from: current, to: new)
-        guard !deltas.isEmpty else { return nil }
-        try validate(new, previous: current)
-        return try commit([ImageStore.PendingChange(proto: new, kind: kind, author: author, reason: reason, deltas: deltas)])[0]
+        guard !deltas.isEmpty else { return [] }
+        try validate(new, previous: current, in: protos)
+        return [ImageStore.PendingChange(proto: new, kind: kind, author: author, reason: reason, deltas: deltas)]
     }
 
-    /// Commits the slot writes of a method call (all protos it touched) in one transaction.
+    /// Commits the slot writes of a method call (all protos it touched) in one transaction, if
+    /// every slot it read still holds what it read (`reads`: proto → slot → the value seen
+    /// through the parent chain, `nil` for none); otherwise throws a `conflict` and changes
+    /// nothing. Slots it wrote without reading them are simply set.
     @discardableResult
-    func commitSlotWrites(_ writes: [String: [String: JSONValue?]], author: ChangeAuthor,
-                          reason: String) throws(ImageError) -> [ChangeRecord] {
-        do {
-            return try applySlotWrites(writes, author: author, reason: reason)
-        } catch where error.code == .conflict {
-            // Slot writes are last-writer-wins: reapply them on the reloaded protos once.
-            return try applySlotWrites(writes, author: author, reason: reason)
+    func commitSlotWrites(_ writes: [String: [String: JSONValue?]], reads: [String: [String: JSONValue?]],
+                          author: ChangeAuthor, reason: String) throws(ImageError) -> [ChangeRecord] {
+        try commit { (protos) throws(ImageError) in
+            for (name, slots) in reads {
+                for (slot, seen) in slots where Self.inheritedSlot(slot, of: name, in: protos) != seen {
+                    throw ImageError(.conflict, "\(reason) read slot '\(slot)' of \(name), and another send changed it "
+                        + "before this one could commit: nothing was committed")
+                }
+            }
+            var pending: [ImageStore.PendingChange] = []
+            for (name, slots) in writes.sorted(by: { $0.key < $1.key }) {
+                guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
+                var new = current
+                for (slot, value) in slots { new.slots[slot] = value }
+                new.version = current.version + 1
+                let deltas = Self.deltas(from: current, to: new)
+                if deltas.isEmpty { continue }
+                pending.append(ImageStore.PendingChange(proto: new, kind: "slots", author: author, reason: reason, deltas: deltas))
+            }
+            return pending
         }
-    }
-
-    private func applySlotWrites(_ writes: [String: [String: JSONValue?]], author: ChangeAuthor,
-                                 reason: String) throws(ImageError) -> [ChangeRecord] {
-        var pending: [ImageStore.PendingChange] = []
-        for (name, slots) in writes.sorted(by: { $0.key < $1.key }) {
-            guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
-            var new = current
-            for (slot, value) in slots { new.slots[slot] = value }
-            new.version = current.version + 1
-            let deltas = Self.deltas(from: current, to: new)
-            if deltas.isEmpty { continue }
-            pending.append(ImageStore.PendingChange(proto: new, kind: "slots", author: author, reason: reason, deltas: deltas))
-        }
-        return try commit(pending)
     }
 
     /// Restores a proto as it was right after change `changeID` — itself a new, logged change.
     @discardableResult
     public func rollback(_ name: String, toChange changeID: Int64, author: ChangeAuthor,
                          reason: String) throws(ImageError) -> ChangeRecord {
+        try catchUp()
         guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
         guard var target = try store.state(of: name, afterChange: changeID) else {
             throw ImageError(.rollback, "'\(name)' did not exist after change \(changeID); choose a later change")
@@ -145,28 +212,64 @@ public actor ObjectMemory {
         return record
     }
 
-    private func commit(_ changes: [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
-        guard !changes.isEmpty else { return [] }
-        try governor.admit(changes.map(\.proposal), rules: GovernanceRules(in: protos))
-        let records: [ChangeRecord]
-        do {
-            records = try store.commit(changes)
+    /// Commits what `build` makes of the protos as the file holds them now. In one write
+    /// transaction (other processes wait): the protos other processes changed since this memory
+    /// last looked are loaded first, then `build` validates and prepares the changes, the governor
+    /// admits or vetoes them, then their rows and change-log entries are written. What was loaded stays loaded even when `build`
+    /// refuses.
+    private func commit(_ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
+        let date = Date()
+        let seen = lastChange
+        var latest = protos
+        var caughtUp = seen
+        let outcome: Result<(changes: [ImageStore.PendingChange], records: [ChangeRecord]), ImageError>
+        do throws(ImageError) {
+            outcome = try store.writing { db throws -> Result<(changes: [ImageStore.PendingChange], records: [ChangeRecord]), ImageError> in
+                let changed = try store.protosChanged(after: seen, in: db)
+                if changed.lastChange > seen {
+                    let fresh = try store.loadProtos(named: changed.names, in: db)
+                    for name in changed.names { latest[name] = fresh[name] }
+                    caughtUp = changed.lastChange
+                }
+                // Every change passes the governor, by the rules of the codex as the file holds it now.
+                let built = Result { () throws(ImageError) -> [ImageStore.PendingChange] in
+                    let changes = try build(latest)
+                    if !changes.isEmpty { try governor.admit(changes.map(\.proposal), rules: GovernanceRules(in: latest)) }
+                    return changes
+                }
+                // Refused: nothing is written, and the empty transaction commits.
+                guard case .success(let changes) = built else { return built.map { ($0, []) } }
+                return .success((changes, try changes.map { try store.write($0, at: date, in: db) }))
+            }
         } catch where error.code == .conflict {
             try reload()
             throw error
         }
+        if caughtUp > seen {
+            protos = latest
+            lastChange = caughtUp
+        }
+        let (changes, records): ([ImageStore.PendingChange], [ChangeRecord])
+        switch outcome {
+        case .failure(let error):
+            if caughtUp > seen { publish() }
+            throw error
+        case .success(let committed):
+            (changes, records) = committed
+        }
         for change in changes { protos[change.proto.name] = change.proto }
-        let snapshot = protos
-        published.withLock { $0 = snapshot }
+        if let last = records.last { lastChange = last.id }
+        publish()
         for (change, record) in zip(changes, records) { publishEvents(for: record, previousVersion: change.proto.version - 1) }
         return records
     }
 
     /// Rereads every proto from the file (after another process changed it).
     private func reload() throws(ImageError) {
-        protos = ProtoTable(try store.loadProtos())
-        let snapshot = protos
-        published.withLock { $0 = snapshot }
+        let (loaded, last) = try store.loadProtos()
+        protos = ProtoTable(loaded)
+        lastChange = last
+        publish()
     }
 
     private func publishEvents(for record: ChangeRecord, previousVersion: Int64) {
@@ -193,7 +296,7 @@ public actor ObjectMemory {
 
     // MARK: Validation
 
-    private func validate(_ new: Proto, previous: Proto?, alsoExisting: Set<String> = []) throws(ImageError) {
+    private func validate(_ new: Proto, previous: Proto?, in protos: ProtoTable, alsoExisting: Set<String> = []) throws(ImageError) {
         if let parent = new.parent, !alsoExisting.contains(parent) {
             try Name.validate(parent, as: .proto)
             var seen: Set<String> = [new.name]

@@ -2,40 +2,63 @@ import Foundation
 import GRDB
 
 extension ImageStore {
-    /// Loads every proto of the image.
-    func loadProtos() throws(ImageError) -> [String: Proto] {
+    /// Loads every proto of the image, and the id of the last change they include.
+    func loadProtos() throws(ImageError) -> (protos: [String: Proto], lastChange: Int64) {
         do {
-            return try database.read { db in
-                var protos: [String: Proto] = [:]
-                let protoRows = try Row.fetchCursor(db, sql: "SELECT name, parent, codex, version FROM protos")
-                while let row = try protoRows.next() {
-                    let name: String = row[0]
-                    protos[name] = Proto(name: name, parent: row[1], codex: try JSONValue(parsing: row[2]), version: row[3])
-                }
-                let slotRows = try Row.fetchCursor(db, sql: "SELECT proto, name, value FROM slots")
-                while let row = try slotRows.next() {
-                    let proto: String = row[0]
-                    protos[proto]?.slots[row[1]] = try JSONValue(parsing: row[2])
-                }
-                let methodRows = try Row.fetchCursor(db, sql: "SELECT proto, selector, source, version FROM methods")
-                while let row = try methodRows.next() {
-                    let proto: String = row[0]
-                    let selector: String = row[1]
-                    protos[proto]?.methods[selector] = MethodSource(selector: selector, source: row[2], version: row[3])
-                }
-                return protos
-            }
+            return try database.read { db in (try loadProtos(named: nil, in: db), try lastChangeID(in: db)) }
         } catch {
             throw ImageError(.storage, "cannot read the image's protos: \(error)")
         }
     }
 
-    /// Persists changes (rows and change-log entries) in one transaction; all or nothing.
-    func commit(_ changes: [PendingChange], at date: Date = Date()) throws(ImageError) -> [ChangeRecord] {
+    /// The protos named (every proto when `names` is nil), as the transaction of `db` sees them;
+    /// a name that is not in the file is left out.
+    func loadProtos(named names: Set<String>?, in db: Database) throws -> [String: Proto] {
+        var protos: [String: Proto] = [:]
+        let only = names.map { names in "WHERE \(names.isEmpty ? "0" : "name IN (\(names.map { _ in "?" }.joined(separator: ",")))")" } ?? ""
+        let onlyProto = names.map { names in "WHERE \(names.isEmpty ? "0" : "proto IN (\(names.map { _ in "?" }.joined(separator: ",")))")" } ?? ""
+        let arguments = StatementArguments(names.map { Array($0) } ?? [])
+        let protoRows = try Row.fetchCursor(db, sql: "SELECT name, parent, codex, version FROM protos \(only)", arguments: arguments)
+        while let row = try protoRows.next() {
+            let name: String = row[0]
+            protos[name] = Proto(name: name, parent: row[1], codex: try JSONValue(parsing: row[2]), version: row[3])
+        }
+        let slotRows = try Row.fetchCursor(db, sql: "SELECT proto, name, value FROM slots \(onlyProto)", arguments: arguments)
+        while let row = try slotRows.next() {
+            let proto: String = row[0]
+            protos[proto]?.slots[row[1]] = try JSONValue(parsing: row[2])
+        }
+        let methodRows = try Row.fetchCursor(db, sql: "SELECT proto, selector, source, version FROM methods \(onlyProto)", arguments: arguments)
+        while let row = try methodRows.next() {
+            let proto: String = row[0]
+            let selector: String = row[1]
+            protos[proto]?.methods[selector] = MethodSource(selector: selector, source: row[2], version: row[3])
+        }
+        return protos
+    }
+
+    /// The id of the newest change-log entry (0 for none): whoever wrote it, this process or another.
+    func lastChangeID(in db: Database) throws -> Int64 {
+        try Int64.fetchOne(db, sql: "SELECT MAX(id) FROM changes") ?? 0
+    }
+
+    /// The protos changed after change `id`, and the id of the newest change.
+    func protosChanged(after id: Int64, in db: Database) throws -> (names: Set<String>, lastChange: Int64) {
+        var names: Set<String> = []
+        var last = id
+        let rows = try Row.fetchCursor(db, sql: "SELECT id, proto FROM changes WHERE id > ? ORDER BY id", arguments: [id])
+        while let row = try rows.next() {
+            last = row[0]
+            names.insert(row[1])
+        }
+        return (names, last)
+    }
+
+    /// Runs `body` in one write transaction (all or nothing). `body` reads the file as it is
+    /// now: other processes wait for the transaction to end.
+    func writing<T>(_ body: (Database) throws -> T) throws(ImageError) -> T {
         do {
-            return try database.write { db in
-                try changes.map { try write($0, at: date, in: db) }
-            }
+            return try database.write(body)
         } catch let error as ImageError {
             throw error
         } catch {
@@ -43,7 +66,13 @@ extension ImageStore {
         }
     }
 
-    private func write(_ change: PendingChange, at date: Date, in db: Database) throws -> ChangeRecord {
+    /// Persists changes (rows and change-log entries) in one transaction; all or nothing.
+    func commit(_ changes: [PendingChange], at date: Date = Date()) throws(ImageError) -> [ChangeRecord] {
+        try writing { db in try changes.map { try write($0, at: date, in: db) } }
+    }
+
+    /// Writes one change's rows and change-log entry in the transaction of `db`.
+    func write(_ change: PendingChange, at date: Date, in db: Database) throws -> ChangeRecord {
         let proto = change.proto
         let now = date.timeIntervalSince1970
         for delta in change.deltas {

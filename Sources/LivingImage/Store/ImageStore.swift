@@ -15,10 +15,13 @@ final class ImageStore: Sendable {
 
     let path: String
     let database: DatabasePool
+    /// Tells when other processes have committed changes.
+    let changeProbe: ExternalChangeProbe
 
-    private init(path: String, database: DatabasePool) {
+    private init(path: String, database: DatabasePool, changeProbe: ExternalChangeProbe) {
         self.path = path
         self.database = database
+        self.changeProbe = changeProbe
     }
 
     /// Opens an image file, creating it when `create` is set and the file does not exist.
@@ -37,7 +40,16 @@ final class ImageStore: Sendable {
             }
             let pool = try DatabasePool(path: path, configuration: config)
             try ImageSchema.migrator.migrateShared(pool)
-            return ImageStore(path: path, database: pool)
+            let probe: ExternalChangeProbe
+            do {
+                probe = try ExternalChangeProbe(path: path)
+            } catch {
+                try? pool.close()
+                throw error
+            }
+            return ImageStore(path: path, database: pool, changeProbe: probe)
+        } catch let error as ImageError {
+            throw error
         } catch {
             throw ImageError(.storage, "cannot open the image at \(path): \(error)")
         }
@@ -57,7 +69,10 @@ final class ImageStore: Sendable {
             throw ImageError(.notAnImage, "\(path) is not an a4ps image (not a SQLite database); it was left untouched")
         }
         do {
-            let queue = try DatabaseQueue(path: path)
+            // Another process may hold the file a moment (closing it checkpoints the WAL): wait.
+            var config = Configuration()
+            config.busyMode = .timeout(10)
+            let queue = try DatabaseQueue(path: path, configuration: config)
             defer { try? queue.close() }
             try queue.read { db in
                 do {
@@ -93,6 +108,7 @@ final class ImageStore: Sendable {
 
     /// Checkpoints the WAL into the main file and closes every connection.
     func close() {
+        changeProbe.close()
         do {
             try database.writeWithoutTransaction { db in _ = try db.checkpoint(.truncate) }
             try database.close()
