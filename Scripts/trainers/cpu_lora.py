@@ -74,6 +74,8 @@ def train(spec: JobSpec, train_rows: list, holdout_rows: list, convert_script: P
     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
     os.environ.setdefault("WANDB_DISABLED", "true")
 
+    threads = hyper.threads or os.cpu_count() or 1
+    events.emit("started", trainer=TRAINER, examples=len(train_rows), holdout_examples=len(holdout_rows), threads=threads)
     started = time.monotonic()
     import torch
     from datasets import Dataset
@@ -82,12 +84,9 @@ def train(spec: JobSpec, train_rows: list, holdout_rows: list, convert_script: P
     from trl import SFTConfig, SFTTrainer
     clock.lap("import_s", started)
 
-    threads = hyper.threads or os.cpu_count() or 1
     torch.set_num_threads(threads)
     torch.manual_seed(hyper.seed)
     spec.output_dir.mkdir(parents=True, exist_ok=True)
-    events.emit("started", trainer=TRAINER, examples=len(train_rows), holdout_examples=len(holdout_rows),
-                threads=threads, torch=torch.__version__)
 
     started = time.monotonic()
     gguf = spec.gguf_base()
@@ -104,7 +103,7 @@ def train(spec: JobSpec, train_rows: list, holdout_rows: list, convert_script: P
         tokenizer.pad_token = tokenizer.eos_token
     clock.lap("load_s", started)
     events.emit("loaded", base=str(gguf or base_dir), base_hf_dir=str(base_dir), parameters=sum(p.numel() for p in model.parameters()),
-                seconds=clock.timings["load_s"])
+                seconds=clock.timings["load_s"], torch=torch.__version__)
 
     train_set = Dataset.from_list(train_rows)
     holdout_set = Dataset.from_list(holdout_rows) if holdout_rows else None

@@ -123,6 +123,28 @@ import Testing
         }
     }
 
+    @Test func aRealTrainerCancelledAfterAStepLeavesNoProcess() async throws {
+        let install = LocalModelInstall.locate()
+        let trainer = Trainer(command: .cpuLoRA(install: install, trainersDirectory: TrainerCommand.trainersDirectory()))
+        try #require(trainer.command.missing == nil, "\(trainer.command.missing ?? ""): run Scripts/install-trainer")
+        let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a4ps-finetune-\(UUID().uuidString)")
+        try FileManager.default.createDirectory(at: dir, withIntermediateDirectories: true)
+        defer { try? FileManager.default.removeItem(at: dir) }
+        let dataset = dir.appendingPathComponent("train.jsonl")
+        try (Self.questions.map(Self.example).joined(separator: "\n") + "\n").write(to: dataset, atomically: true, encoding: .utf8)
+        let run = try trainer.start(TrainerJobSpec(baseModel: install.chatModelFile, dataset: dataset.path,
+                                                   outputDirectory: dir.appendingPathComponent("job").path,
+                                                   hyper: TrainerHyperparameters(maxSteps: 50, batchSize: 1)))
+        // Midway: after its first real optimizer step.
+        _ = await readEvents(run.events, timeout: .seconds(300), "the trainer takes a step") { if case .progress = $0 { true } else { false } }
+        run.cancel()
+        let error = await #expect(throws: TrainerError.self) { try await run.result() }
+        #expect(error?.code == .cancelled)
+        #expect(!isAlive(run.processIdentifier))
+        #expect(kill(-run.processIdentifier, 0) != 0, "a process of the trainer's group is left")
+        #expect(!FileManager.default.fileExists(atPath: dir.appendingPathComponent("job/adapter.gguf").path))
+    }
+
     @Test func adaptersTheServerCannotUseAreRefusedWithTheReason() async throws {
         try await withEmbeddedServer { backend, dir in
             let install = backend.server.install
@@ -144,7 +166,7 @@ import Testing
             try FileManager.default.copyItem(atPath: install.embeddingModelFile, toPath: model.path)
             let rejected = await #expect(throws: EmbeddedServerError.self) { _ = try await backend.register(adapter: model.path, as: "smol-wrong-3") }
             #expect(rejected?.code == .adapterRejected)
-            #expect(rejected?.message.contains("adapter") == true, "\(rejected?.message ?? "")")
+            #expect(rejected?.message.contains("expect general.type to be 'adapter'") == true, "\(rejected?.message ?? "")")
             #expect(!backend.server.servesAdapter("smol-wrong-3"))
             // The base model still answers.
             let reply = try await backend.chat(ChatRequest(model: LocalModelInstall.chatModel, messages: [.user("Hi")],

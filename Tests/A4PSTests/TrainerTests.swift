@@ -97,10 +97,10 @@ import Testing
     @Test func garbageOnStdoutStopsTheTrainerAtOnce() async throws {
         try await withFakeTrainer("""
             echo $$ > pid
-            echo '{"event":"started"}'
-            echo 'Loading weights: 100%|#####| 272/272'
             sleep 300 &
             echo $! > child
+            echo '{"event":"started"}'
+            echo 'Loading weights: 100%|#####| 272/272'
             wait
             """) { trainer, spec, dir in
             let started = ContinuousClock.now

@@ -9,9 +9,8 @@ import Glibc
 /// One running trainer process: its protocol lines as typed ``events``, its end as ``result()``.
 ///
 /// The trainer runs in a process group of its own with an empty signal mask (``SpawnedProcess``);
-/// ``cancel()`` stops the whole group — the
-/// trainer and the converter it may have started — with SIGTERM, then SIGKILL after the grace
-/// period. Its stdout and stderr are read by threads of their own, never on Swift's cooperative
+/// ``cancel()`` stops the whole group — the trainer and the converter it may have started — with
+/// SIGTERM, then SIGKILL after the grace period. Its stdout and stderr are read by threads of their own, never on Swift's cooperative
 /// pool. A trainer that writes anything but protocol lines on stdout is killed at once
 /// (``TrainerError/Code/protocolViolation``); when the trainer ends, whatever is left of its group
 /// is killed too, so no process outlives a run.
