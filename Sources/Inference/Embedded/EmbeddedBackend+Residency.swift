@@ -19,7 +19,7 @@ extension EmbeddedBackend {
 
     /// Asks the router to load the model and waits until it has.
     public func load(model: String, keepAlive: KeepAlive) async throws -> LoadReport {
-        let name = Self.servedName(model)
+        let name = servedName(model)
         let start = ContinuousClock.now
         let backend = try await backend()
         do {
@@ -49,7 +49,7 @@ extension EmbeddedBackend {
 
     /// Asks the router to unload the model; one it does not run is reported as not found.
     public func unload(model: String) async throws {
-        let name = Self.servedName(model)
+        let name = servedName(model)
         do {
             _ = try await backend().transport.json(.POST, "/models/unload", body: ["model": .string(name)], model: name)
         } catch let error as InferenceError where error.message.contains("not running") || error.message.contains("not found") {

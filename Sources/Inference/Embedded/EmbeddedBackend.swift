@@ -48,21 +48,22 @@ public final class EmbeddedBackend: ModelBackend {
         "llama.cpp \(LocalModelInstall.llamaBuild) (embedded)"
     }
 
-    /// The name this server serves a model under: the embedding model as itself, any other name
-    /// (a persona bound to a model the embedded server does not have) as the chat model.
-    static func servedName(_ model: String) -> String {
-        model == LocalModelInstall.embeddingModel ? model : LocalModelInstall.chatModel
+    /// The name this server serves a model under: the embedding model and a registered adapter
+    /// (``EmbeddedModelServer/register(adapter:as:)``) as themselves, any other name (a persona
+    /// bound to a model the embedded server does not have) as the chat model.
+    func servedName(_ model: String) -> String {
+        model == LocalModelInstall.embeddingModel || server.servesAdapter(model) ? model : LocalModelInstall.chatModel
     }
 
     /// The request with a model this server has.
-    static func served(_ request: ChatRequest) -> ChatRequest {
+    func served(_ request: ChatRequest) -> ChatRequest {
         var request = request
         request.model = servedName(request.model)
         return request
     }
 
     public func chatStream(_ request: ChatRequest) -> AsyncThrowingStream<ChatChunk, any Error> {
-        let request = Self.served(request)
+        let request = served(request)
         return AsyncThrowingStream { continuation in
             let task = Task {
                 do {
@@ -77,7 +78,7 @@ public final class EmbeddedBackend: ModelBackend {
     }
 
     public func chat(_ request: ChatRequest) async throws -> ChatResponse {
-        try await backend().chat(Self.served(request))
+        try await backend().chat(served(request))
     }
 
     public func embed(model: String, inputs: [String], keepAlive: KeepAlive?) async throws -> [[Float]] {

@@ -1,6 +1,7 @@
 import AsyncHTTPClient
 import Foundation
 import Logging
+import Synchronization
 
 #if canImport(Glibc)
 import Glibc
@@ -22,14 +23,18 @@ public actor EmbeddedModelServer {
     private let threads: Int
     private let logger: Logger
     private var port: Int?
-    private var process: Process?
+    private(set) var process: Process?
     /// The write end of the lifeline pipe; only this process holds it (close-on-exec).
     private var lifeline: FileHandle?
     private var restarts = 0
     private var stopping = false
     /// This server's models preset file (`run/models-PID-ID.ini`), removed when it stops.
-    private var presetPath: String?
+    private(set) var presetPath: String?
     private let presetID = String(UInt32.random(in: 0...UInt32.max), radix: 16)
+    /// LoRA adapters served as models of their own (served name → adapter GGUF), registered with
+    /// ``register(adapter:as:)``. Kept outside the actor's isolation so that the backend can route
+    /// a request by name without waiting for the actor.
+    nonisolated let adapterTable = Mutex<[String: String]>([:])
 
     /// How many times a server that died is started again.
     public static let maxRestarts = 1
@@ -171,32 +176,53 @@ public actor EmbeddedModelServer {
         logger.debug("started llama-server", metadata: ["port": "\(port)", "log": "\(logPath)"])
     }
 
-    /// The router's models preset: every persona's model and the embedding model. The chat model
-    /// has a slot (and its prompt cache) per persona, 4,096 tokens each: the server gives a prompt
-    /// the slot whose cached prompt it shares most with, so each persona's repeated prefix (system
-    /// prompt, task, report, dialogue so far) is evaluated once per deliberation.
+    /// The router's models preset: every persona's model, the embedding model, and one section per
+    /// registered adapter. The chat model has a slot (and its prompt cache) per persona, 4,096
+    /// tokens each: the server gives a prompt the slot whose cached prompt it shares most with, so
+    /// each persona's repeated prefix (system prompt, task, report, dialogue so far) is evaluated
+    /// once per deliberation.
+    ///
+    /// An adapter's section is the chat model with `lora = FILE` and the same slots, so that a
+    /// persona bound to it thinks as it did on the base, only with the adapter applied: the child
+    /// that serves it loads the adapter at start at scale 1.0 (never `--lora-init-without-apply`,
+    /// whose scales llama.cpp b11434 leaves at 1.0 anyway, and never `--lora` on the router's own
+    /// command line, which every child would inherit). `cache-ram = 0` for all: llama-server's
+    /// host-RAM prompt cache would leak KV computed with one adapter into another's requests.
     func preset() -> String {
-        """
-        version = 1
-        [*]
-        t = \(threads)
-        cache-ram = 0
+        var text = """
+            version = 1
+            [*]
+            t = \(threads)
+            cache-ram = 0
 
-        [\(LocalModelInstall.chatModel)]
-        model = \(install.chatModelFile)
-        np = 4
-        c = 16384
+            [\(LocalModelInstall.chatModel)]
+            model = \(install.chatModelFile)
+            \(Self.chatSlots)
 
-        [\(LocalModelInstall.embeddingModel)]
-        model = \(install.embeddingModelFile)
-        embeddings = true
-        pooling = mean
-        c = 512
-        b = 512
-        ub = 512
+            [\(LocalModelInstall.embeddingModel)]
+            model = \(install.embeddingModelFile)
+            embeddings = true
+            pooling = mean
+            c = 512
+            b = 512
+            ub = 512
 
-        """
+            """
+        for (name, adapter) in adapters.sorted(by: { $0.key < $1.key }) {
+            text += """
+
+                [\(name)]
+                model = \(install.chatModelFile)
+                lora = \(adapter)
+                \(Self.chatSlots)
+
+                """
+        }
+        return text
     }
+
+    /// The chat model's slots and context, shared by its adapters' sections.
+    static let chatSlots = "np = 4\nc = 16384"
 
     private func ended(status: Int32) async {
         guard !stopping else { return }

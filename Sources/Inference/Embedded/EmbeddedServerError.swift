@@ -4,6 +4,16 @@ public struct EmbeddedServerError: Error, Sendable, CustomStringConvertible {
         case notInstalled
         case failedToStart
         case stopped
+        /// An adapter that cannot be registered: not a GGUF, missing, in the models directory, a bad name.
+        case invalidAdapter
+        /// The name is registered for another adapter file (a new adapter needs a new versioned name).
+        case adapterNameTaken
+        /// No adapter is registered under the name.
+        case unknownAdapter
+        /// The router did not re-read its models preset.
+        case reloadFailed
+        /// The router could not load the adapter's model (llama.cpp's reason is in the message).
+        case adapterRejected
     }
 
     public let code: Code
