@@ -37,3 +37,10 @@ extension EmbeddedBackend {
         try await server.unregister(adapter: name)
     }
 }
+
+extension EmbeddedBackend: AdapterServing {
+    /// Registers the adapter's GGUF (the PEFT directory is not used by llama.cpp).
+    public func register(adapter: LoRAAdapter, as name: String) async throws -> AdapterRegistration {
+        try await register(adapter: adapter.ggufPath, as: name)
+    }
+}

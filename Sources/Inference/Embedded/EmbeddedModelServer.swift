@@ -122,7 +122,7 @@ public actor EmbeddedModelServer {
         } catch {
             throw EmbeddedServerError(.failedToStart, "cannot write the models preset \(presetPath): \(error)")
         }
-        if !fm.fileExists(atPath: logPath) { fm.createFile(atPath: logPath, contents: nil) }
+        if !fm.fileExists(atPath: logPath) { _ = fm.createFile(atPath: logPath, contents: nil) }
         guard let log = FileHandle(forWritingAtPath: logPath) else {
             throw EmbeddedServerError(.failedToStart, "cannot write the server log \(logPath)")
         }

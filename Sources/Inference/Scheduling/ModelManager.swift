@@ -119,6 +119,11 @@ public actor ModelManager {
         servers[targets[persona.lowercased()]?.serverKey ?? defaultServerKey]!.backend
     }
 
+    /// The persona's backend as a server of LoRA adapters; nil when its protocol cannot serve one.
+    public nonisolated func adapterServer(for persona: String) -> (any AdapterServing)? {
+        backend(for: persona) as? any AdapterServing
+    }
+
     /// The model a persona or role uses according to the configuration.
     public nonisolated func model(for persona: String) -> String? {
         targets[persona.lowercased()]?.model

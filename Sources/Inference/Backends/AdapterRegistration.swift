@@ -1,9 +1,9 @@
-/// A LoRA adapter served by the embedded server under a name of its own, loaded and ready
-/// (``EmbeddedBackend/register(adapter:as:)``).
+/// A LoRA adapter a backend serves under a name of its own, loaded and ready
+/// (``AdapterServing/register(adapter:as:)``).
 public struct AdapterRegistration: Sendable, Hashable {
     /// The name to think with (`model:` of a request, a persona's binding).
     public var name: String
-    /// The adapter GGUF the model process loaded.
+    /// The adapter the server loaded (its GGUF, or the PEFT directory for vLLM).
     public var adapterPath: String
     /// From the load request to the router reporting the model loaded.
     public var loadDuration: Duration
