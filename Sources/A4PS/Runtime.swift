@@ -29,14 +29,18 @@ public final class Runtime: Sendable {
     }
     /// The personas' golden datasets (training examples from interactions the Oracle found golden).
     public let golden: GoldenDataset
+    /// Fine-tunes: jobs queued, run, validated and swapped in (`a4ps finetune`).
+    public let finetune: FinetuneWorker
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     private let watching: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
-                 debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset) {
+                 debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
+                 finetune: FinetuneWorker) {
         self.golden = golden
+        self.finetune = finetune
         self.sandbox = sandbox
         self.debugger = debugger
         watching = debugger.watch(repairing: repairing)
@@ -92,6 +96,11 @@ public final class Runtime: Sendable {
                 forgeSlot.set(ToolForge(image: image, models: models, sandbox: sandbox))
                 let runner = try GraphRunner(image: image) { await models.metrics().loads }
                 let golden = try GoldenDataset(image: image)
+                let finetune = FinetuneWorker(
+                    image: image, models: models, golden: golden, store: try FinetuneJobStore(image: image), settings: config.strategic,
+                    trainer: Trainer(command: .configured(config.strategic)), jobsDirectory: imagePath + ".finetune",
+                    logger: logger ?? Logger(label: "a4ps.strategic"))
+                try await finetune.restoreAdapters()
                 if config.strategic.scoreDeliberations {
                     let oracle = Oracle(image: image, runner: runner, models: models, golden: golden,
                                         goldenThreshold: config.strategic.goldenThreshold)
@@ -100,6 +109,7 @@ public final class Runtime: Sendable {
                         guard run.graph == "ALFRED.deliberation" else { return }
                         do {
                             try await oracle.score(run: run.id)
+                            finetune.enqueueDue()
                         } catch {
                             // A judge that fails leaves the run as it is: it can be scored later (`a4ps oracle score`).
                             oracleLogger.warning("the Oracle could not score \(run.id): \(error)")
@@ -110,7 +120,7 @@ public final class Runtime: Sendable {
                 }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client, golden: golden)
+                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {

@@ -32,6 +32,17 @@ public struct TrainerCommand: Sendable, Hashable {
                        environment: ["A4PS_CACHE_DIR": install.cacheDirectory])
     }
 
+    /// The trainer `[strategic] trainer` names: `cpu` (the default), `unsloth` (with
+    /// `trainer_python`), or the path of an executable that speaks the trainers' protocol.
+    public static func configured(_ settings: StrategicSettings, install: LocalModelInstall = .locate(),
+                                  trainersDirectory: String = TrainerCommand.trainersDirectory()) -> TrainerCommand {
+        switch settings.trainer {
+        case "cpu": return .cpuLoRA(install: install, trainersDirectory: trainersDirectory)
+        case "unsloth": return .unslothLoRA(python: settings.trainerPython ?? "python3", trainersDirectory: trainersDirectory, install: install)
+        default: return TrainerCommand(executable: settings.trainer, environment: ["A4PS_CACHE_DIR": install.cacheDirectory])
+        }
+    }
+
     /// What is missing to run it, by what to do about it; nil when it can run.
     public var missing: String? {
         guard FileManager.default.isExecutableFile(atPath: executable) else {

@@ -65,6 +65,39 @@ struct ConfigReader {
             config.strategic.goldenThreshold = threshold
         }
 
+        if let value = try integer(strategic, "strategic", "min_examples") {
+            guard value >= 0 else { throw invalid("strategic", "min_examples", "must be 0 (no automatic fine-tune) or more") }
+            config.strategic.minExamples = value
+        }
+        if let trainer = try string(strategic, "strategic", "trainer") {
+            guard !trainer.isEmpty else { throw invalid("strategic", "trainer", "must be \"cpu\", \"unsloth\" or the path of a trainer executable") }
+            config.strategic.trainer = trainer
+        }
+        config.strategic.trainerPython = try string(strategic, "strategic", "trainer_python")
+        if config.strategic.trainer == "unsloth", config.strategic.trainerPython == nil {
+            throw invalid("strategic", "trainer", "\"unsloth\" needs trainer_python = \"/path/to/python\" (a Python with Unsloth installed)")
+        }
+        config.strategic.baseModel = try string(strategic, "strategic", "base_model")
+        if let gain = try number(strategic, "strategic", "min_gain") {
+            guard (-4...4).contains(gain) else { throw invalid("strategic", "min_gain", "must be between -4 and 4 (a difference of mean scores on the 1–5 scale)") }
+            config.strategic.minGain = gain
+        }
+        if let count = try integer(strategic, "strategic", "validation_prompts") {
+            guard count > 0 else { throw invalid("strategic", "validation_prompts", "must be at least 1") }
+            config.strategic.validationPrompts = count
+        }
+        for (key, path) in [("max_steps", \StrategicSettings.maxSteps), ("lora_r", \.loraRank), ("lora_alpha", \.loraAlpha),
+                            ("batch_size", \.batchSize), ("max_seq_length", \.maxSequenceLength)] {
+            if let value = try integer(strategic, "strategic", key) {
+                guard value > 0 else { throw invalid("strategic", key, "must be at least 1") }
+                config.strategic[keyPath: path] = value
+            }
+        }
+        if let value = try number(strategic, "strategic", "epochs") { config.strategic.epochs = try positive(value, "strategic", "epochs") }
+        if let value = try number(strategic, "strategic", "learning_rate") {
+            config.strategic.learningRate = try positive(value, "strategic", "learning_rate")
+        }
+
         let system = try table("system")
         if let image = try string(system, "system", "image_path") { config.system.imagePath = image }
 

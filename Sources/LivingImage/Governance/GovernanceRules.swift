@@ -19,6 +19,13 @@ public struct GovernanceRules: Sendable, Hashable {
     public var maxMethodBytes: Int
     /// Protos the forge may grow new methods on.
     public var forgeAllowed: Set<String>
+    /// Personas the strategic loop may fine-tune and rebind (`finetune_allowed`); the others are
+    /// protected from it. ALFRED judges the validation, so by default he is not among them.
+    public var finetuneAllowed: Set<String>
+    /// Fine-tune jobs the strategic loop may start in any 24 hours (`finetunes_per_day`).
+    public var finetunesPerDay: Int
+    /// The slot that binds a persona to its model, which the strategic loop swaps.
+    public static let modelSlot = "model"
 
     /// Always protected, whatever the codex says.
     public static let alwaysProtected: Set<String> = ["codex"]
@@ -29,16 +36,19 @@ public struct GovernanceRules: Sendable, Hashable {
         protectedSlots: alwaysProtected, verifiedSlots: alwaysVerified,
         forbiddenPrimitives: ["os.execute", "io.", "require", "dofile", "loadfile", "load(", "debug.", "package."],
         forbiddenPython: ["subprocess", "socket", "ctypes", "os.system", "os.fork", "os.exec", "multiprocessing"],
-        maxMethodBytes: 16384, forgeAllowed: ["BRICK", "ROBIN", "BABS"])
+        maxMethodBytes: 16384, forgeAllowed: ["BRICK", "ROBIN", "BABS"], finetuneAllowed: ["BRICK", "ROBIN", "BABS"],
+        finetunesPerDay: 4)
 
     public init(protectedSlots: Set<String>, verifiedSlots: Set<String>, forbiddenPrimitives: [String], forbiddenPython: [String],
-                maxMethodBytes: Int, forgeAllowed: Set<String>) {
+                maxMethodBytes: Int, forgeAllowed: Set<String>, finetuneAllowed: Set<String> = [], finetunesPerDay: Int = 0) {
         self.protectedSlots = protectedSlots.union(Self.alwaysProtected)
         self.verifiedSlots = verifiedSlots.union(Self.alwaysVerified)
         self.forbiddenPrimitives = forbiddenPrimitives
         self.forbiddenPython = forbiddenPython
         self.maxMethodBytes = maxMethodBytes
         self.forgeAllowed = forgeAllowed
+        self.finetuneAllowed = finetuneAllowed
+        self.finetunesPerDay = finetunesPerDay
     }
 
     /// The rules of the keeper's codex in `protos` (the defaults where it has none).
@@ -56,6 +66,8 @@ public struct GovernanceRules: Sendable, Hashable {
                   forbiddenPrimitives: strings("forbidden_primitives") ?? base.forbiddenPrimitives,
                   forbiddenPython: strings("forbidden_python") ?? base.forbiddenPython,
                   maxMethodBytes: table?["max_method_bytes"]?.intValue ?? base.maxMethodBytes,
-                  forgeAllowed: strings("forge_allowed").map(Set.init) ?? base.forgeAllowed)
+                  forgeAllowed: strings("forge_allowed").map(Set.init) ?? base.forgeAllowed,
+                  finetuneAllowed: strings("finetune_allowed").map(Set.init) ?? base.finetuneAllowed,
+                  finetunesPerDay: table?["finetunes_per_day"]?.intValue ?? base.finetunesPerDay)
     }
 }

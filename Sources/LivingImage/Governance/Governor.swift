@@ -65,6 +65,28 @@ public struct Governor: Sendable {
         }
     }
 
+    /// Throws (publishing) the veto when the strategic loop may not start a fine-tune of `persona`,
+    /// `startedToday` jobs having started in the last 24 hours.
+    func admitFinetune(of persona: String, startedToday: Int, rules: GovernanceRules) throws(ImageError) {
+        if let veto = Self.finetuneVeto(of: persona, startedToday: startedToday, rules: rules) { throw refuse(veto) }
+    }
+
+    /// Why a fine-tune of `persona` may not start now (nil when it may); publishes nothing.
+    public static func finetuneVeto(of persona: String, startedToday: Int, rules: GovernanceRules) -> Veto? {
+        let keeper = GovernanceRules.keeper
+        if !rules.finetuneAllowed.contains(persona) {
+            return Veto(rule: "finetune_allowed", proto: persona, subject: "finetune", author: .strategic,
+                        description: "\(persona) is protected from fine-tuning (finetune_allowed in \(keeper)'s codex: "
+                            + "\(rules.finetuneAllowed.sorted().joined(separator: ", ")))")
+        }
+        if startedToday >= rules.finetunesPerDay {
+            return Veto(rule: "finetunes_per_day", proto: persona, subject: "finetune", author: .strategic,
+                        description: "\(startedToday) fine-tune job(s) started in the last 24 hours, the budget is \(rules.finetunesPerDay) "
+                            + "(finetunes_per_day in \(keeper)'s codex): wait, or have the Architect raise it")
+        }
+        return nil
+    }
+
     /// Publishes the veto on the event bus and answers the error for its caller.
     func refuse(_ veto: Veto) -> ImageError {
         events.publish(.governorVeto(veto))
@@ -82,7 +104,16 @@ public struct Governor: Sendable {
         let verifier = author == .forge || author == .debugger
         for delta in proposal.deltas {
             let slot: String? = delta.subject.hasPrefix("slot:") ? String(delta.subject.dropFirst(5)) : nil
-            if delta.subject == "codex" || slot.map { rules.protectedSlots.contains($0) } == true {
+            if slot == GovernanceRules.modelSlot, author == .strategic, proposal.path == .swap {
+                // The strategic loop rebinds a persona to a model it validated — only personas the codex lets it retune.
+                if !rules.finetuneAllowed.contains(proto) {
+                    veto("finetune_allowed", delta.subject, "the strategic loop may not rebind \(proto)'s model (finetune_allowed in "
+                        + "\(GovernanceRules.keeper)'s codex); the Architect may: `a4ps slot set \(proto) model '\"NAME\"'`")
+                }
+                if let after = delta.after, after.stringValue?.isEmpty ?? true {
+                    veto("finetune_allowed", delta.subject, "the strategic loop binds \(proto) to a model name, not \(after.jsonText.prefix(80))")
+                }
+            } else if delta.subject == "codex" || slot.map { rules.protectedSlots.contains($0) } == true {
                 let what = slot.map { "the slot '\($0)'" } ?? "the codex"
                 if let refusal = slotWrite(what, proto: proto, path: proposal.path, author: author, rule: .protected) {
                     veto("protected_slots", delta.subject, refusal)

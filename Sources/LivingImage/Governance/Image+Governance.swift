@@ -11,4 +11,10 @@ extension Image {
                                          deltas: ObjectMemory.deltas(from: protos[clone.name], to: clone))
         return Governor.vetoes(proposal, rules: GovernanceRules(in: protos))
     }
+
+    /// Asks the governor whether the strategic loop may start a fine-tune of `persona` now, with
+    /// `startedToday` jobs started in the last 24 hours; a refusal is published as a veto and thrown.
+    public func admitFinetune(of persona: String, startedToday: Int) throws(ImageError) {
+        try memory.governor.admitFinetune(of: persona, startedToday: startedToday, rules: governanceRules)
+    }
 }

@@ -3,6 +3,8 @@ import Foundation
 /// Who made a change to the image, recorded with every entry of the change log.
 public enum ChangeAuthor: String, Sendable, Codable, CaseIterable {
     case genesis, architect, forge, debugger, system
+    /// The strategic loop: a fine-tuned model binding swapped in after validation.
+    case strategic
 }
 
 /// One entry of the change log: an atomic change to one proto, with before/after of every
