@@ -191,7 +191,7 @@ let package = Package(
         .testTarget(
             name: "A4PSCLITests",
             dependencies: [
-                "LivingImage", "Inference", "a4ps", "ScriptedModelServer",
+                "LivingImage", "Inference", "a4ps", "ScriptedModelServer", "A4PS", "TestWaiting",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),

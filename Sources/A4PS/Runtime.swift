@@ -101,6 +101,10 @@ public final class Runtime: Sendable {
                     trainer: Trainer(command: .configured(config.strategic)), jobsDirectory: imagePath + ".finetune",
                     logger: logger ?? Logger(label: "a4ps.strategic"))
                 try await finetune.restoreAdapters()
+                // A job whose worker died (a4ps killed mid-training) is found again: queued anew or failed, never forgotten.
+                for job in try finetune.store.recover() {
+                    (logger ?? Logger(label: "a4ps.strategic")).warning("fine-tune job \(job.id) of \(job.persona) lost its worker: \(job.reason ?? "")")
+                }
                 if config.strategic.scoreDeliberations {
                     let oracle = Oracle(image: image, runner: runner, models: models, golden: golden,
                                         goldenThreshold: config.strategic.goldenThreshold)

@@ -285,12 +285,11 @@ public struct FinetuneJobStore: Sendable {
         }
     }
 
-    /// The training examples the persona's last job started from (0 before its first): the
-    /// automatic trigger counts examples added since.
+    /// The examples (training and hold-out) the persona had at its last job, even a cancelled one
+    /// (0 before its first): the automatic trigger counts the examples added since.
     public func examplesAtLastJob(of persona: String) throws -> Int {
         try database.read { db in
-            try Int.fetchOne(db, sql: "SELECT MAX(examples) FROM finetune_jobs WHERE persona = ? AND status != 'cancelled'",
-                             arguments: [persona]) ?? 0
+            try Int.fetchOne(db, sql: "SELECT MAX(examples + holdout) FROM finetune_jobs WHERE persona = ?", arguments: [persona]) ?? 0
         }
     }
 

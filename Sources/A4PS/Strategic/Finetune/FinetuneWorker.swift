@@ -229,10 +229,12 @@ public struct FinetuneWorker: Sendable {
 
             // 5. The swap — or the discard.
             if validation.newMean >= threshold {
+                let before = try? image.history(proto: persona, limit: 1).last?.id
                 let change = try await swap(persona: persona, validatedAgainst: proto, to: job.adapterName, job: job, digest: digest,
                                       validation: validation, why: why)
                 try store.finish(id, owner: owner, status: .succeeded, decision: .swapped, reason: why,
-                                 provenance: ["change": change.map { .int(Int($0.id)) } ?? .null])
+                                 provenance: ["change": change.map { .int(Int($0.id)) } ?? .null,
+                                              "rollback_to": before.map { .int(Int($0)) } ?? .null])
                 let ended = try store.job(id)!
                 publish("strategic.swapped", ["job": .int(Int(id)), "adapter": .string(job.adapterName), "old_model": .string(baseName),
                                               "old_mean": .number(validation.oldMean), "new_mean": .number(validation.newMean),
