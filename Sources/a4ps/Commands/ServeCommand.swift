@@ -42,9 +42,19 @@ struct ServeCommand: AsyncParsableCommand {
         }
         let host = host
         try await options.withRuntime(repairing: true) { runtime in
+            // Fine-tune jobs queued by anyone (the golden trigger, `a4ps finetune --queue`) run here, one at a time.
+            let finetunes = Task {
+                while !Task.isCancelled {
+                    _ = await runtime.finetune.runQueued()
+                    try? await Task.sleep(for: .seconds(5))
+                }
+            }
+            defer { finetunes.cancel() }
             try await ImageServer(image: runtime.image, logger: logger).run(server) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
+            finetunes.cancel()
+            await finetunes.value
         }
     }
 }

@@ -203,6 +203,16 @@ public struct FinetuneJobStore: Sendable {
         }
     }
 
+    /// Gives a running job back to the queue, uncounted (its worker is shutting down, not failing).
+    public func requeue(_ id: Int64, owner: LeaseOwner, reason: String) throws {
+        try database.write { db in
+            try db.execute(sql: """
+                UPDATE finetune_jobs SET status = 'queued', phase = NULL, reason = ?, attempts = MAX(attempts - 1, 0),
+                    lease_owner = NULL, lease_until = NULL, trainer_pid = NULL WHERE id = ? AND lease_owner = ?
+                """, arguments: [reason, id, owner.description])
+        }
+    }
+
     /// Cancels a job: a queued one at once, a running one when its worker next looks (within a
     /// second or two: it stops its trainer). Answers the job's status after the request.
     @discardableResult

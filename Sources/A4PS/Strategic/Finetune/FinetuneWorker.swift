@@ -123,8 +123,14 @@ public struct FinetuneWorker: Sendable {
         case .success(let ended):
             return ended
         case .failure(let error):
-            let cancelled = error is CancellationError || (error as? TrainerError)?.code == .cancelled
-                || (try? store.isCancelRequested(id)) == true || Task.isCancelled
+            let requested = (try? store.isCancelRequested(id)) == true
+            if Task.isCancelled, !requested {
+                // The worker itself is stopping (a4ps serve shutting down): the job waits for the next one.
+                try? store.requeue(id, owner: owner, reason: "its worker stopped (a4ps shut down); queued to start again")
+                progress((try? store.job(id)) ?? job)
+                throw CancellationError()
+            }
+            let cancelled = requested || error is CancellationError || (error as? TrainerError)?.code == .cancelled
             try? store.finish(id, owner: owner, status: cancelled ? .cancelled : .failed, reason: cancelled ? "cancelled" : "\(error)")
             let ended = (try? store.job(id)) ?? job
             publish(cancelled ? "strategic.job.cancelled" : "strategic.job.failed", ended)
