@@ -30,6 +30,7 @@ struct MindBench {
 
         var config = A4PSConfig(environment: [:]).onEmbeddedModel()
         config.choosesModelServers = true
+        strategicSettings(&config.strategic)
         let limits = RunLimits(memoryBytes: 64 << 20, instructions: 200_000_000, wallClockSeconds: 600)
 
         // (a) Cold start: image opened, server not running, until the first token of the first persona.
@@ -95,6 +96,7 @@ struct MindBench {
             ["llama-server direct", String(format: "%.1f", d), direct.map { String(format: "%.1f", $0) }.joined(separator: " ")],
         ])
         print(String(format: "  overhead ratio (direct / a4ps) = %.3f (target ≤ 1.05)", d / a))
+        try await strategicLoop(runtime)
         await runtime.shutdown()
     }
 
