@@ -63,6 +63,7 @@ let package = Package(
         .target(
             name: "Inference",
             dependencies: [
+                "BlockingWork",
                 "JSON",
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),

@@ -1,13 +1,13 @@
-import Crypto
 import Foundation
 import Hummingbird
 
-/// Ollama's API, answered from the script: chat, generate, embed, ps, tags, pull, blobs, create, delete, version.
+/// Ollama's API, answered from the script: chat, generate, embed, ps, tags, pull, delete, version; blobs,
+/// create and show in `OllamaRoutes+Adapters.swift`.
 struct OllamaRoutes: Sendable {
     let state: ScriptedServerState
 
     func register(on router: Router<BasicRequestContext>) {
-        router.get("/api/version") { _, _ in WireFormat.response(json: ["version": ScriptedModelServer.version]) }
+        router.get("/api/version") { _, _ in WireFormat.response(json: ["version": state.script.ollamaVersion ?? ScriptedModelServer.version]) }
         router.get("/api/tags") { _, _ in await tags() }
         router.get("/api/ps") { _, _ in await ps() }
         router.post("/api/chat") { request, _ in try await generate(request, chat: true) }
@@ -18,6 +18,7 @@ struct OllamaRoutes: Sendable {
         router.head("/api/blobs/:digest") { _, context in await blobHead(context.parameters.get("digest") ?? "") }
         router.post("/api/blobs/:digest") { request, context in try await blobPost(request, digest: context.parameters.get("digest") ?? "") }
         router.post("/api/create") { request, _ in try await create(request) }
+        router.post("/api/show") { request, _ in try await show(request) }
         router.delete("/api/delete") { request, _ in try await delete(request) }
     }
 
@@ -198,7 +199,7 @@ struct OllamaRoutes: Sendable {
         return ndjson(lines)
     }
 
-    private func ndjson(_ lines: [String]) -> Response {
+    func ndjson(_ lines: [String]) -> Response {
         var headers = HTTPFields()
         headers[.contentType] = "application/x-ndjson"
         return Response(status: .ok, headers: headers, body: ResponseBody { writer in
@@ -208,43 +209,6 @@ struct OllamaRoutes: Sendable {
             }
             try await writer.finish(nil)
         })
-    }
-
-    func blobHead(_ digest: String) async -> Response {
-        await state.hasBlob(digest) ? Response(status: .ok) : Response(status: .notFound)
-    }
-
-    func blobPost(_ request: Request, digest: String) async throws -> Response {
-        let buffer = try await request.body.collect(upTo: 1 << 30)
-        let actual = "sha256:" + SHA256.hash(data: Array(buffer.readableBytesView)).map { String(format: "%02x", $0) }.joined()
-        guard actual == digest else {
-            return WireFormat.ollamaError(.badRequest, "digest mismatch, expected \"\(digest)\", got \"\(actual)\"")
-        }
-        await state.storeBlob(digest, size: buffer.readableBytes)
-        return Response(status: .created)
-    }
-
-    func create(_ request: Request) async throws -> Response {
-        guard let body = try await WireFormat.object(request) else { return WireFormat.ollamaError(.badRequest, "invalid JSON body") }
-        guard let name = body["model"] as? String, !name.isEmpty else { return WireFormat.ollamaError(.badRequest, "model is required") }
-        guard let from = body["from"] as? String, let base = await state.localModel(from) else {
-            return WireFormat.ollamaError(.badRequest, "base model \"\(body["from"] as? String ?? "")\" not found; pull it first")
-        }
-        let adapters = body["adapters"] as? [String: String] ?? [:]
-        var lines = [WireFormat.json(["status": "using existing layer \(WireFormat.digest(for: from))"])]
-        var extra = 0
-        for (file, digest) in adapters.sorted(by: { $0.key < $1.key }) {
-            guard let size = await state.blobSize(digest) else {
-                return WireFormat.ollamaError(.badRequest, "adapter \(file): blob \(digest) not found; upload it to /api/blobs first")
-            }
-            extra += size
-            lines.append(WireFormat.json(["status": "using existing layer \(digest)"]))
-        }
-        if body["system"] != nil { lines.append(WireFormat.json(["status": "creating new layer \(WireFormat.digest(for: name + "/system"))"])) }
-        lines += [WireFormat.json(["status": "writing manifest"]), WireFormat.json(["status": "success"])]
-        await state.create(name: name, from: base, extraBytes: extra)
-        if body["stream"] as? Bool == false { return WireFormat.response(json: ["status": "success"]) }
-        return ndjson(lines)
     }
 
     func delete(_ request: Request) async throws -> Response {

@@ -121,7 +121,17 @@ struct OpenAIRoutes: Sendable {
         return WireFormat.response(.ok, text: text, contentType: "application/json")
     }
 
+    /// FastAPI's answer for a route vLLM did not add (runtime LoRA updating is off).
+    static func routeNotFound() -> Response {
+        WireFormat.response(.notFound, text: "{\"detail\":\"Not Found\"}", contentType: "application/json")
+    }
+
     func loadLoRA(_ request: Request) async throws -> Response {
+        let fault = state.script.adapterFault
+        if fault?.kind == .noEndpoints { return Self.routeNotFound() }
+        if fault?.kind == .refuse {
+            return WireFormat.openAIError(.badRequest, fault?.message ?? "LoRA rank 32 is greater than max_lora_rank 16.", type: "BadRequestError")
+        }
         guard let body = try await WireFormat.object(request), let name = body["lora_name"] as? String, let path = body["lora_path"] as? String else {
             return WireFormat.openAIError(.badRequest, "lora_name and lora_path are required", type: "BadRequestError")
         }
@@ -137,6 +147,7 @@ struct OpenAIRoutes: Sendable {
     }
 
     func unloadLoRA(_ request: Request) async throws -> Response {
+        if state.script.adapterFault?.kind == .noEndpoints { return Self.routeNotFound() }
         guard let body = try await WireFormat.object(request), let name = body["lora_name"] as? String else {
             return WireFormat.openAIError(.badRequest, "lora_name is required", type: "BadRequestError")
         }

@@ -12,6 +12,8 @@ import Foundation
 ///   "vram_gb": 8,                          // simulated GPU: evicts least recently used like Ollama (default: unlimited)
 ///   "accept_unknown_models": false,        // answer for models not listed (as 1 GB, pulled)
 ///   "api_key": "secret",                   // require `Authorization: Bearer secret` on /v1 (default: none)
+///   "ollama_version": "0.34.1",            // what /api/version reports (default: the scripted version)
+///   "adapter_fault": {"kind": "refuse", "message": "…"},  // see AdapterFault
 ///   "models": [{"name": "phi3:mini-4k-instruct", "size_gb": 2.5, "load_ms": 20, "pulled": true,
 ///               "family": "phi3", "parameter_size": "3.8B", "quantization": "Q4_0",
 ///               "embedding_dimensions": 768, "context_length": 4096}],
@@ -163,11 +165,16 @@ public struct Script: Sendable, Codable, Hashable {
     public var vramGB: Double?
     public var acceptUnknownModels: Bool
     public var apiKey: String?
+    /// What `/api/version` reports; nil reports ``ScriptedModelServer/version``.
+    public var ollamaVersion: String?
+    /// How registering a LoRA adapter goes wrong (Ollama's create, vLLM's load); nil: it works.
+    public var adapterFault: AdapterFault?
     public var models: [Model]
     public var rules: [Rule]
 
     public init(models: [Model] = Script.personaModels, rules: [Rule] = [], textPrefix: String = "", defaultReply: String? = nil,
-                embeddingDimensions: Int = 768, vramGB: Double? = nil, acceptUnknownModels: Bool = false, apiKey: String? = nil) {
+                embeddingDimensions: Int = 768, vramGB: Double? = nil, acceptUnknownModels: Bool = false, apiKey: String? = nil,
+                ollamaVersion: String? = nil, adapterFault: AdapterFault? = nil) {
         self.models = models
         self.rules = rules
         self.textPrefix = textPrefix
@@ -176,12 +183,15 @@ public struct Script: Sendable, Codable, Hashable {
         self.vramGB = vramGB
         self.acceptUnknownModels = acceptUnknownModels
         self.apiKey = apiKey
+        self.ollamaVersion = ollamaVersion
+        self.adapterFault = adapterFault
     }
 
     enum CodingKeys: String, CodingKey {
         case models, rules
         case textPrefix = "text_prefix", defaultReply = "default_reply", embeddingDimensions = "embedding_dimensions"
         case vramGB = "vram_gb", acceptUnknownModels = "accept_unknown_models", apiKey = "api_key"
+        case ollamaVersion = "ollama_version", adapterFault = "adapter_fault"
     }
 
     public init(from decoder: any Decoder) throws {
@@ -194,6 +204,8 @@ public struct Script: Sendable, Codable, Hashable {
         vramGB = try c.decodeIfPresent(Double.self, forKey: .vramGB)
         acceptUnknownModels = try c.decodeIfPresent(Bool.self, forKey: .acceptUnknownModels) ?? false
         apiKey = try c.decodeIfPresent(String.self, forKey: .apiKey)
+        ollamaVersion = try c.decodeIfPresent(String.self, forKey: .ollamaVersion)
+        adapterFault = try c.decodeIfPresent(AdapterFault.self, forKey: .adapterFault)
     }
 
     /// Reads a script file; the error names the file and what is wrong.

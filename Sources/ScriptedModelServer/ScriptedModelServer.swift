@@ -8,7 +8,7 @@ import Synchronization
 /// answering from a ``Script``; for tests, benchmarks and trying a4ps without a GPU.
 ///
 /// Everything it sends is labelled: the header `X-A4PS-Scripted: true`, its ``version`` in
-/// `/api/version` and `/version`, and (when no rule matches) a reply that says it is scripted;
+/// `/api/version` (unless the script sets `ollama_version`) and `/version`, and (when no rule matches) a reply that says it is scripted;
 /// the script's `text_prefix` (e.g. `"[scripted] "`) marks every generated text too.
 ///
 /// In a test: `let server = ScriptedModelServer(script: ...)`, `let url = try await server.start()`,

@@ -30,6 +30,8 @@ public actor ScriptedServerState {
     var replyCursor: [Int: Int] = [:]
     var blobs: [String: Int] = [:]
     var loras: [String: (path: String, base: String)] = [:]
+    /// Models made with `/api/create`: their base, and the digest of their adapter blob.
+    var created: [String: (base: String, adapter: String?)] = [:]
     var clock: UInt64 = 0
     private var regexCache: [String: NSRegularExpression] = [:]
 
@@ -78,13 +80,17 @@ public actor ScriptedServerState {
 
     func markPulled(_ name: String) { pulled.insert(name) }
 
-    func create(name: String, from base: Script.Model, extraBytes: Int) {
+    func create(name: String, from base: Script.Model, extraBytes: Int, adapter: String? = nil) {
         var model = base
         model.name = name
         model.sizeGB = base.sizeGB + Double(extraBytes) / 1e9
         known[name] = model
         pulled.insert(name)
+        created[name] = (base.name, adapter)
     }
+
+    /// The base and adapter of a model made with `/api/create`; nil for the script's own models.
+    func origin(of name: String) -> (base: String, adapter: String?)? { created[name] }
 
     // MARK: Rules
 
@@ -170,6 +176,7 @@ extension ScriptedServerState {
     /// Removes a local model (`/api/delete`).
     func delete(_ name: String) {
         pulled.remove(name)
+        created[name] = nil
         if resident.removeValue(forKey: name) != nil { stats.unloads += 1 }
     }
 }

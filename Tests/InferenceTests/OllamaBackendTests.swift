@@ -1,4 +1,3 @@
-import Crypto
 import Foundation
 import Inference
 import ScriptedModelServer
@@ -94,10 +93,10 @@ struct OllamaBackendTests {
         }
     }
 
-    @Test func tagsVersionPullAndAdapters() async throws {
+    @Test func tagsVersionAndPull() async throws {
         var models = Script.personaModels
         models.append(.init(name: "qwen2:0.5b", sizeGB: 0.4, pulled: false))
-        try await withScriptedServer(Script(models: models)) { server, url, client in
+        try await withScriptedServer(Script(models: models)) { _, url, client in
             let backend = OllamaBackend(baseURL: url, httpClient: client)
             #expect(try await backend.version().contains("scripted"))
             #expect(try await !backend.listModels().map(\.name).contains("qwen2:0.5b"))
@@ -113,24 +112,6 @@ struct OllamaBackendTests {
             let unknownPull = await inferenceError { for try await _ in backend.pull(model: "no-such-model") {} }
             #expect(unknownPull?.code == .streamError)
             #expect(unknownPull?.message.contains("file does not exist") == true)
-
-            // Adapter registration: blob upload (HEAD, POST) then create with adapters.
-            let adapter = FileManager.default.temporaryDirectory.appendingPathComponent("adapter-\(UUID().uuidString).gguf").path
-            try Data("GGUF fake adapter bytes".utf8).write(to: URL(fileURLWithPath: adapter))
-            defer { try? FileManager.default.removeItem(atPath: adapter) }
-            try await backend.registerAdapter(name: "brick:v2", base: phi, adapterFile: adapter, system: "You are BRICK.")
-            let requests = await server.requests()
-            let digest = "sha256:" + SHA256.hash(data: Array("GGUF fake adapter bytes".utf8)).map { String(format: "%02x", $0) }.joined()
-            #expect(requests.contains { $0.method == "HEAD" && $0.path == "/api/blobs/\(digest)" })
-            #expect(requests.contains { $0.method == "POST" && $0.path == "/api/blobs/\(digest)" })
-            let create = try jsonBody(#require(requests.last { $0.path == "/api/create" }))
-            #expect(create["from"] == .string(phi))
-            #expect(create["adapters"]?[(adapter as NSString).lastPathComponent] == .string(digest))
-            #expect(try await backend.listModels().map(\.name).contains("brick:v2"))
-            // The same blob is not uploaded twice.
-            #expect(try await backend.blobExists(digest: digest))
-            _ = try await backend.pushBlob(Array("GGUF fake adapter bytes".utf8))
-            #expect(await server.requests().filter { $0.method == "POST" && $0.path.hasPrefix("/api/blobs") }.count == 1)
         }
     }
 

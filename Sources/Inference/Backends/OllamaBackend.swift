@@ -1,9 +1,9 @@
-import Crypto
 import AsyncHTTPClient
 import Foundation
 
 /// Ollama's native API: `/api/chat` (NDJSON streaming), `/api/embed`, `/api/ps`, `/api/tags`,
-/// `/api/pull`, `/api/blobs` + `/api/create`, explicit load/unload, `/api/version`.
+/// `/api/pull`, explicit load/unload, `/api/version`; LoRA adapters (`/api/blobs` + `/api/create`)
+/// in `OllamaBackend+Adapters.swift`.
 ///
 /// The `HTTPClient` is the caller's: it is used, never shut down, here.
 public struct OllamaBackend: ModelBackend {
@@ -165,7 +165,7 @@ public struct OllamaBackend: ModelBackend {
         _ = try await transport.json(.POST, "/api/chat", body: body, model: model)
     }
 
-    // MARK: Pull, blobs, create
+    // MARK: Pull, delete
 
     public func pull(model: String) -> AsyncThrowingStream<PullProgress, any Error> {
         progressStream("/api/pull", body: ["model": .string(model), "stream": true], model: model)
@@ -189,52 +189,6 @@ public struct OllamaBackend: ModelBackend {
                                             total: json["total"]?.int64Value, completed: json["completed"]?.int64Value)
                 return progress.isSuccess ? .final(progress) : .chunk(progress)
             })
-    }
-
-    /// Whether the server has a blob (`HEAD /api/blobs/sha256:<hex>`).
-    public func blobExists(digest: String) async throws -> Bool {
-        let status = try await transport.status(.HEAD, "/api/blobs/\(digest)")
-        switch status {
-        case 200: return true
-        case 404: return false
-        default:
-            throw InferenceError.httpStatus(url: baseURL, path: "/api/blobs/\(digest)", model: nil, status: status, serverMessage: "unexpected status for HEAD")
-        }
-    }
-
-    /// Uploads bytes as a blob unless the server has it already; returns its digest `sha256:<hex>`.
-    @discardableResult
-    public func pushBlob(_ bytes: [UInt8]) async throws -> String {
-        let digest = "sha256:" + SHA256.hash(data: bytes).map { String(format: "%02x", $0) }.joined()
-        if try await blobExists(digest: digest) { return digest }
-        _ = try await transport.data(.POST, "/api/blobs/\(digest)", body: bytes, model: nil, contentType: "application/octet-stream")
-        return digest
-    }
-
-    /// Creates a model (`POST /api/create`), e.g. a base model plus a GGUF LoRA adapter blob.
-    public func createModel(name: String, from base: String, adapters: [String: String] = [:], system: String? = nil,
-                            parameters: [String: JSONValue] = [:]) -> AsyncThrowingStream<PullProgress, any Error> {
-        var body: [String: JSONValue] = ["model": .string(name), "from": .string(base), "stream": true]
-        if !adapters.isEmpty { body["adapters"] = .object(adapters.mapValues(JSONValue.string)) }
-        if let system { body["system"] = .string(system) }
-        if !parameters.isEmpty { body["parameters"] = .object(parameters) }
-        return progressStream("/api/create", body: .object(body), model: base)
-    }
-
-    /// Registers a fine-tuned adapter: uploads the GGUF adapter file and creates `name` from `base` with it.
-    public func registerAdapter(name: String, base: String, adapterFile: String, system: String? = nil) async throws {
-        guard let data = FileManager.default.contents(atPath: adapterFile) else {
-            throw InferenceError(.unsupported, "Cannot read the adapter file \(adapterFile) — check the path the fine-tune job wrote")
-        }
-        let digest = try await pushBlob([UInt8](data))
-        let fileName = (adapterFile as NSString).lastPathComponent
-        var succeeded = false
-        for try await progress in createModel(name: name, from: base, adapters: [fileName: digest], system: system) {
-            succeeded = progress.isSuccess
-        }
-        guard succeeded else {
-            throw InferenceError.incomplete(url: baseURL, model: name, chunks: 0)
-        }
     }
 
     /// Deletes a model (`DELETE /api/delete`).

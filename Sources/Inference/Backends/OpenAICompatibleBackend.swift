@@ -1,7 +1,8 @@
 import AsyncHTTPClient
 
 /// The OpenAI-compatible API of vLLM, llama.cpp's server and LM Studio: `/v1/chat/completions`
-/// (SSE streaming), `/v1/embeddings`, `/v1/models`, and vLLM's runtime LoRA load/unload.
+/// (SSE streaming), `/v1/embeddings`, `/v1/models`; vLLM's runtime LoRA load/unload in
+/// `OpenAICompatibleBackend+Adapters.swift`.
 ///
 /// Such servers load their models when they start, so the VRAM scheduler leaves them alone.
 public struct OpenAICompatibleBackend: ModelBackend {
@@ -161,7 +162,7 @@ public struct OpenAICompatibleBackend: ModelBackend {
 
     public func unload(model: String) async throws {
         throw InferenceError(.unsupported,
-            "OpenAI-compatible servers cannot unload '\(model)' on request — stop the server, or use unloadLoRA for a LoRA adapter", url: baseURL, model: model)
+            "OpenAI-compatible servers cannot unload '\(model)' on request — stop the server, or unregister a LoRA adapter (vLLM's /v1/unload_lora_adapter)", url: baseURL, model: model)
     }
 
     public func pull(model: String) -> AsyncThrowingStream<PullProgress, any Error> {
@@ -170,24 +171,6 @@ public struct OpenAICompatibleBackend: ModelBackend {
                 "OpenAI-compatible servers do not pull models on request — start the server at \(baseURL) with '\(model)' (vLLM: `vllm serve \(model)`)",
                 url: baseURL, model: model))
         }
-    }
-
-    // MARK: vLLM runtime LoRA
-
-    /// Loads a LoRA adapter from a PEFT directory on the server's disk (`/v1/load_lora_adapter`);
-    /// requests then select it with `model: name`. Returns the server's text answer.
-    @discardableResult
-    public func loadLoRA(name: String, path: String) async throws -> String {
-        let buffer = try await transport.data(.POST, "/v1/load_lora_adapter",
-            body: ["lora_name": .string(name), "lora_path": .string(path)].jsonBytes, model: nil)
-        return String(buffer: buffer)
-    }
-
-    /// Unloads a LoRA adapter (`/v1/unload_lora_adapter`). Returns the server's text answer.
-    @discardableResult
-    public func unloadLoRA(name: String) async throws -> String {
-        let buffer = try await transport.data(.POST, "/v1/unload_lora_adapter", body: ["lora_name": .string(name)].jsonBytes, model: nil)
-        return String(buffer: buffer)
     }
 }
 

@@ -111,10 +111,25 @@ struct HTTPTransport: Sendable {
 
     /// Sends a request and returns its whole body, retrying connection failures with backoff.
     func data(_ method: HTTPMethod, _ path: String, body: [UInt8]?, model: String?, contentType: String = "application/json") async throws -> ByteBuffer {
+        try await data(path, model: model) { makeRequest(method, path, body: body, contentType: contentType) }
+    }
+
+    /// Sends a file as the body of a POST, read in chunks (never whole in memory), and returns the answer's body.
+    func upload(_ path: String, file: FileBlob) async throws -> ByteBuffer {
+        try await data(path, model: nil) {
+            var request = makeRequest(.POST, path, body: nil)
+            request.headers.add(name: "Content-Type", value: "application/octet-stream")
+            request.body = .stream(file, length: .known(file.size))
+            return request
+        }
+    }
+
+    /// Sends the request `make` builds (again for each retry) and returns its whole body.
+    private func data(_ path: String, model: String?, _ make: () -> HTTPClientRequest) async throws -> ByteBuffer {
         var attempt = 0
         while true {
             do {
-                let response = try await execute(makeRequest(method, path, body: body, contentType: contentType))
+                let response = try await execute(make())
                 try await checkStatus(response, path: path, model: model)
                 return try await response.body.collect(upTo: Self.maxBodyBytes)
             } catch {

@@ -44,6 +44,8 @@ public struct InferenceError: Error, Sendable, CustomStringConvertible {
     public var violations: [JSONSchemaValidator.Violation] = []
     /// For `.schemaValidationFailed` and `.malformedResponse`: the text that was rejected.
     public var rejectedText: String?
+    /// For `.httpStatus`, `.modelNotFound` and `.streamError`: the server's own words.
+    public var serverMessage: String?
 
     public init(_ code: Code, _ message: String, url: String? = nil, model: String? = nil, status: Int? = nil) {
         self.code = code
@@ -83,13 +85,17 @@ extension InferenceError {
     static func modelNotFound(kind: BackendKind, url: String, model: String, status: Int, serverMessage: String) -> InferenceError {
         switch kind {
         case .ollama:
-            return InferenceError(.modelNotFound,
+            var error = InferenceError(.modelNotFound,
                 "Model '\(model)' is not pulled on the Ollama server at \(url) — run `ollama pull \(model)` (or `a4ps models pull`); the server said: \(serverMessage)",
                 url: url, model: model, status: status)
+            error.serverMessage = serverMessage
+            return error
         case .openai:
-            return InferenceError(.modelNotFound,
+            var error = InferenceError(.modelNotFound,
                 "Model '\(model)' is not served by the OpenAI-compatible server at \(url) — start the server with it (vLLM: `vllm serve \(model)`) or load its LoRA; the server said: \(serverMessage)",
                 url: url, model: model, status: status)
+            error.serverMessage = serverMessage
+            return error
         }
     }
 
@@ -101,9 +107,11 @@ extension InferenceError {
         case 429, 503: hint = "the server is busy; try again later or lower the load"
         default: hint = "see the server's log"
         }
-        return InferenceError(.httpStatus,
+        var error = InferenceError(.httpStatus,
             "The model server at \(url) answered HTTP \(status) to \(path)\(model.map { " for '\($0)'" } ?? ""): \(serverMessage) — \(hint)",
             url: url, model: model, status: status)
+        error.serverMessage = serverMessage
+        return error
     }
 
     static func streamError(url: String, model: String?, chunks: Int, serverMessage: String) -> InferenceError {
@@ -111,6 +119,7 @@ extension InferenceError {
             "The model server at \(url) reported an error in the middle of the answer\(model.map { " of '\($0)'" } ?? "") after \(chunks) chunk(s): \(serverMessage) — see the server's log; the partial answer was discarded",
             url: url, model: model)
         error.chunksDelivered = chunks
+        error.serverMessage = serverMessage
         return error
     }
 
