@@ -187,11 +187,22 @@ let package = Package(
 
         // What tests share: waiting on a condition or an event with a deadline that fails.
         .target(name: "TestWaiting", path: "Tests/TestWaiting"),
+        // What tests of the HTTP API share: a client that presents the token and decodes JSON.
+        .target(
+            name: "TestHTTP",
+            dependencies: [
+                "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestHTTP"
+        ),
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage", "TestWaiting"]),
         .testTarget(
             name: "A4PSCLITests",
             dependencies: [
-                "LivingImage", "Inference", "a4ps", "ScriptedModelServer",
+                "LivingImage", "Inference", "a4ps", "ScriptedModelServer", "TestHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
             ]
         ),
@@ -199,7 +210,7 @@ let package = Package(
         .testTarget(
             name: "A4PSServerTests",
             dependencies: [
-                "A4PSServer",
+                "A4PSServer", "TestHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]
