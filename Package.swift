@@ -204,6 +204,7 @@ let package = Package(
             dependencies: [
                 "LivingImage", "Inference", "a4ps", "ScriptedModelServer", "TestHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox", "TestWaiting"]),
