@@ -188,19 +188,31 @@ let package = Package(
 
         // What tests share: waiting on a condition or an event with a deadline that fails.
         .target(name: "TestWaiting", path: "Tests/TestWaiting"),
+        // What tests of the HTTP API share: a client that presents the token and decodes JSON.
+        .target(
+            name: "TestHTTP",
+            dependencies: [
+                "JSON",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
+            ],
+            path: "Tests/TestHTTP"
+        ),
         .testTarget(name: "LivingImageTests", dependencies: ["LivingImage", "TestWaiting"]),
         .testTarget(
             name: "A4PSCLITests",
             dependencies: [
-                "LivingImage", "Inference", "a4ps", "ScriptedModelServer", "A4PS", "TestWaiting",
+                "LivingImage", "Inference", "a4ps", "ScriptedModelServer", "A4PS", "TestWaiting", "TestHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
         .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox", "TestWaiting"]),
         .testTarget(
             name: "A4PSServerTests",
             dependencies: [
-                "A4PSServer",
+                "A4PSServer", "TestHTTP",
                 .product(name: "AsyncHTTPClient", package: "async-http-client"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
             ]

@@ -78,6 +78,24 @@ public final class Image: Sendable {
         return try await interpreters[index].send(receiver, selector, args, limits: limits ?? self.limits, author: author)
     }
 
+    /// Sends a message and, once its method has answered, lets `completion` finish the work in
+    /// the same transaction: it may send more through the ``SendScope`` (those sends see the
+    /// staged slot writes, and theirs join), and its ``SendCompletion/write`` commits in the one
+    /// SQLite transaction that commits the slot writes, after the governor admitted them. When
+    /// anything fails, nothing is written. When the send runs again (its reads went stale), so
+    /// does `completion`. Answers the completion's value.
+    public func send<Value: Sendable>(
+        _ receiver: String, _ selector: String, _ args: JSONValue = .null, author: ChangeAuthor = .architect,
+        limits: RunLimits? = nil,
+        completing completion: @escaping @Sendable (_ answer: JSONValue, _ scope: SendScope) async throws -> SendCompletion<Value>
+    ) async throws -> Value {
+        let index = nextInterpreter.add(1, ordering: .relaxed).oldValue % interpreters.count
+        let (_, completed) = try await interpreters[index].send(receiver, selector, args, limits: limits ?? self.limits, author: author,
+                                                               completing: completion)
+        guard let completed else { preconditionFailure("a send with a completion answers the completion's value") }
+        return completed
+    }
+
     /// Sends a message to the image as it is except for `clone`, which stands in for its original
     /// (the Tool Forge and the debugger verify candidates this way). Nothing is committed.
     public func trial(_ clone: Proto, _ receiver: String, _ selector: String, _ args: JSONValue = .null,

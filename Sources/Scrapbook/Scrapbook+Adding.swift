@@ -78,7 +78,7 @@ extension Scrapbook {
             }
             rows.append(MemoryStore.Row(memory: memories[i], passage: passages[i], vector: vectors[i], partition: partition))
         }
-        let ids = try write { db -> [Int64?] in
+        let (ids, lag) = try writeKeepingUp { db -> [Int64?] in
             if adopting { try MemoryStore.setSpace(db, vectorSpace) }
             return try MemoryStore.insert(db, rows, space: vectorSpace)
         }
@@ -105,6 +105,7 @@ extension Scrapbook {
                     id: MemoryID(id), text: m.text, source: m.source, persona: m.persona, runID: m.runID,
                     createdAt: m.createdAt, passage: row.passage))
         }
+        absorb(lag)
         return stored
     }
 }

@@ -10,6 +10,8 @@ extension Scrapbook {
         if let training {
             return try await training.value
         }
+        // The training covers what other processes stored too.
+        try catchUp()
         let task = Task { try await self.train() }
         training = task
         defer { training = nil }
@@ -62,6 +64,7 @@ extension Scrapbook {
     private func train() async throws -> IndexReport {
         guard let snapshot = index, let space, snapshot.count > 0 else { return report(trainingSeconds: 0) }
         let started = ContinuousClock.now
+        let reloadsAtStart = reloads
         let rebuilt: VectorIndex
         arrivals = []
         defer { arrivals = nil }
@@ -77,8 +80,9 @@ extension Scrapbook {
                 seed: configuration.seed)
             rebuilt = await OffPool.run { trainer.train(snapshot) }
         }
-        // The space may have changed while training ran off the actor (reembed): drop the result.
-        guard self.space == space, index?.dimension == rebuilt.dimension else {
+        // The space may have changed while training ran off the actor (reembed), or the index was
+        // reloaded from what another process wrote: drop the result.
+        guard self.space == space, index?.dimension == rebuilt.dimension, reloads == reloadsAtStart else {
             return report(trainingSeconds: 0)
         }
         var next = rebuilt
@@ -88,22 +92,25 @@ extension Scrapbook {
         }
         arrivals = nil
         next.baselineImbalance = next.balance.imbalance
-        try persist(next, space: space)
+        let lag = try persist(next, space: space)
         index = next
+        absorb(lag)
         let seconds = (ContinuousClock.now - started).seconds
         lastTrainingSeconds = seconds
         return report(trainingSeconds: seconds)
     }
 
-    /// Commits an index: the old one is replaced in the same transaction, or not at all.
-    private func persist(_ next: VectorIndex, space: EmbeddingSpace) throws {
-        try write { db in
+    /// Commits an index: the old one is replaced in the same transaction, or not at all. Answers
+    /// what other processes stored meanwhile (see ``absorb(_:)``).
+    private func persist(_ next: VectorIndex, space: EmbeddingSpace) throws -> Lag {
+        let (_, lag) = try writeKeepingUp { db in
             if next.isTrained {
                 try IndexStore.save(db, next, space: space, trainedAt: Date())
             } else {
                 try IndexStore.clear(db)
             }
         }
+        return lag
     }
 
     private static func exactCopy(of index: VectorIndex) -> VectorIndex {

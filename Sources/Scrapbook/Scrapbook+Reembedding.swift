@@ -63,7 +63,7 @@ extension Scrapbook {
         if live, let index {
             partitions = vectors.map { index.isTrained ? index.nearestPartition(to: $0.vector) : nil }
         }
-        let attributes = try write { db -> [Int64: (String, String?, Double)] in
+        let (attributes, lag) = try writeKeepingUp { db -> [Int64: (String, String?, Double)] in
             try MemoryStore.replaceEmbeddings(db, vectors, space: target)
             guard live else { return [:] }
             try IndexStore.saveAssignments(
@@ -74,6 +74,7 @@ extension Scrapbook {
             }
             return result
         }
+        defer { absorb(lag) }
         guard live, index != nil else { return }
         for (entry, partition) in zip(vectors, partitions) {
             guard let (source, persona, time) = attributes[entry.id] else { continue }
@@ -85,16 +86,17 @@ extension Scrapbook {
 
     /// Makes `target` the indexed space, in one transaction: the old IVF index and the old vectors go.
     private func switchSpace(to target: EmbeddingSpace) throws {
-        let loaded = try write { db -> VectorIndex in
+        let (loaded, now) = try write { db -> (VectorIndex, IndexWatermark) in
             try MemoryStore.setSpace(db, target)
             try IndexStore.clear(db)
             try db.execute(
                 sql: "DELETE FROM memory_embedding WHERE model != ? OR dimension != ?",
                 arguments: [target.model, target.dimension])
-            return try IndexStore.load(db, space: target).index
+            return (try IndexStore.load(db, space: target).index, try IndexWatermark.read(db))
         }
         logger.info("switched memory embeddings from \(space.map(\.description) ?? "none") to \(target)")
         space = target
         index = loaded
+        watermark = now
     }
 }

@@ -16,7 +16,8 @@ extension Scrapbook {
         try await search(MemoryQuery(vector: vector, mode: .vector, filter: filter, limit: limit, nprobe: nprobe))
     }
 
-    /// Runs a search. With nothing stored the result is empty, not an error.
+    /// Runs a search. With nothing stored the result is empty, not an error. A vector or hybrid
+    /// search first takes in the vectors other processes stored since the index last looked.
     ///
     /// - Throws: ``ScrapbookError`` `.missingQuery` without text (or vector) to search with,
     ///   `.invalidArgument` for a limit or nprobe below 1, `.dimensionMismatch` for a query vector
@@ -28,6 +29,8 @@ extension Scrapbook {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
         let text = query.text.map(\.trimmed).flatMap { $0.isEmpty ? nil : $0 }
+        // What other processes stored since the index last looked is found too.
+        if query.mode != .text { try catchUp() }
         switch query.mode {
         case .text:
             guard let text else {

@@ -34,6 +34,10 @@ public actor Scrapbook {
     var space: EmbeddingSpace?
     /// The in-memory index of every vector of ``space``.
     var index: VectorIndex?
+    /// What of the file the index reflects (nil: unknown, the next search reloads it); see ``catchUp()``.
+    var watermark: IndexWatermark?
+    /// How many times the index was reloaded because another process changed it.
+    var reloads = 0
     /// The training in progress, which concurrent `reindex()` calls share.
     var training: Task<IndexReport, any Error>?
     /// Vectors added while a training runs: the new index receives them when it is committed.
@@ -60,22 +64,15 @@ public actor Scrapbook {
     ) throws {
         executor = DedicatedThreadExecutor(name: "a4ps.scrapbook")
         let configuration = try configuration.validated()
-        let loaded = try writer.read { db -> (EmbeddingSpace?, VectorIndex?, [(id: Int64, partition: Int)]) in
-            try ScrapbookSchema.checkMigrated(db)
-            guard let space = try MemoryStore.space(db) else { return (nil, nil, []) }
-            let (index, reassigned) = try IndexStore.load(db, space: space)
-            return (space, index, reassigned)
-        }
-        if !loaded.2.isEmpty {
-            try writer.write { try IndexStore.saveAssignments($0, loaded.2) }
-        }
+        let loaded = try Self.loadIndex(writer)
         self.writer = writer
         self.embedder = embedder
         self.configuration = configuration
         self.logger = logger
-        self.space = loaded.0
-        self.index = loaded.1
-        if let space = loaded.0, space.model != embedder.modelName {
+        self.space = loaded.space
+        self.index = loaded.index
+        self.watermark = loaded.watermark
+        if let space = loaded.space, space.model != embedder.modelName {
             logger.warning(
                 "memories are embedded with \(space) but the embedder is '\(embedder.modelName)': run reembed() before vector search")
         }

@@ -3,6 +3,7 @@ import Foundation
 import LivingImage
 import NIOCore
 import NIOHTTP1
+import TestHTTP
 import Testing
 
 /// `a4ps serve` as a real process: its token file, its refusals, and SIGTERM ending it with
@@ -36,9 +37,9 @@ import Testing
         #expect(try FileManager.default.attributesOfItem(atPath: tokenPath)[.posixPermissions] as? Int == 0o600)
         let api = APIClient(base: "http://127.0.0.1:\(port)", token: token)
 
-        let (unauthorized, _) = try await api.call(.PUT, "/protos/BRICK/methods/slow", body: "return 1", token: .some(nil))
+        let (unauthorized, _, _) = try await api.call(.PUT, "/protos/BRICK/methods/slow", body: "return 1", token: .some(nil))
         #expect(unauthorized == 401)
-        let (defined, _) = try await api.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(2)\nreturn 'finished'")
+        let (defined, _, _) = try await api.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(2)\nreturn 'finished'")
         #expect(defined == 200)
 
         // One client on the event stream for a moment, then gone; another one stays.
@@ -55,7 +56,7 @@ import Testing
             kill(server.pid, SIGTERM)
             let exit = try await CLIProcess.offload { server.waitForExit(timeout: 60) }
             let took = ContinuousClock.now - signalled
-            let (status, answer) = try await send.value
+            let (status, answer, _) = try await send.value
             #expect(answer["answer"] == "finished")
             while let chunk = try await stream.next() { seen += String(buffer: chunk) }
             return (took, status, seen, exit)
@@ -96,47 +97,6 @@ import Testing
         let refused = try await CLIProcess.run(["serve", "--image", imagePath, "--port", "0"], in: dir, environment: environment)
         #expect(refused.status != 0)
         #expect(refused.stderr.contains("chmod 600 \(tokenPath)"), "\(refused.stderr)")
-    }
-}
-
-/// A client of the image API that shows the token.
-struct APIClient: Sendable {
-    let base: String
-    let token: String
-
-    static func withHTTPClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
-    }
-
-    func call(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String?? = .none) async throws -> (Int, JSONValue) {
-        try await Self.withHTTPClient { client in
-            var request = HTTPClientRequest(url: base + path)
-            request.method = method
-            if let presented = token ?? self.token { request.headers.add(name: "Authorization", value: "Bearer \(presented)") }
-            if let body { request.body = .bytes(ByteBuffer(string: body)) }
-            let response = try await client.execute(request, timeout: .seconds(60))
-            let text = String(buffer: try await response.body.collect(upTo: 1 << 20))
-            return (Int(response.status.code), text.isEmpty ? .null : try JSONValue(parsing: text))
-        }
-    }
-
-    /// Opens `GET /events` and returns its body once the greeting has arrived.
-    func openEvents(on client: HTTPClient) async throws -> HTTPClientResponse.Body.AsyncIterator {
-        var request = HTTPClientRequest(url: base + "/events")
-        request.headers.add(name: "Authorization", value: "Bearer \(token)")
-        let response = try await client.execute(request, timeout: .seconds(60))
-        #expect(response.status.code == 200)
-        var body = response.body.makeAsyncIterator()
-        _ = try await body.next()
-        return body
     }
 }
 

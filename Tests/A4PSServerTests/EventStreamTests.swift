@@ -3,28 +3,17 @@ import AsyncHTTPClient
 import Foundation
 import LivingImage
 import NIOCore
+import TestHTTP
 import Testing
 
 /// `GET /events` never outlives its client or the server: its subscription ends when the client
 /// goes, and a graceful shutdown ends every stream, lets sends in flight finish, and returns.
 @Suite struct EventStreamTests {
-    /// Opens the event stream on a client of its own and waits for its greeting.
-    func openStream(_ server: TestServer, client: HTTPClient) async throws -> HTTPClientResponse.Body.AsyncIterator {
-        var request = HTTPClientRequest(url: server.base + "/events")
-        request.headers.add(name: "Authorization", value: "Bearer \(server.token.value)")
-        let response = try await client.execute(request, timeout: .seconds(60))
-        #expect(response.status.code == 200)
-        var body = response.body.makeAsyncIterator()
-        let greeting = try await body.next().map { String(buffer: $0) } ?? ""
-        #expect(greeting.hasPrefix(": a4ps image events"))
-        return body
-    }
-
     @Test func aStreamEndsWhenItsClientGoes() async throws {
         try await TestServer.with({ $0.eventHeartbeat = .milliseconds(100) }) { server in
             let events = server.image.events
-            try await TestServer.withClient { gone in
-                _ = try await openStream(server, client: gone)
+            try await APIClient.withHTTPClient { gone in
+                _ = try await server.api.openEvents(on: gone)
                 #expect(await server.eventually { events.subscriberCount == 1 })
             }
             #expect(await server.eventually { events.subscriberCount == 0 },
@@ -36,13 +25,13 @@ import Testing
         // The default heartbeat (10 s): the shutdown must not wait for one.
         try await TestServer.with { server in
             let events = server.image.events
-            _ = try await server.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(1)\nreturn 'finished'")
+            _ = try await server.api.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(1)\nreturn 'finished'")
             let watch = events.subscribe()     // this test's own, not the server's
 
-            try await TestServer.withClient { gone in _ = try await openStream(server, client: gone) }
-            try await TestServer.withClient { staying in
-                var stream = try await openStream(server, client: staying)
-                let send = Task { try await server.call(.POST, "/protos/BRICK/send/slow") }
+            try await APIClient.withHTTPClient { gone in _ = try await server.api.openEvents(on: gone) }
+            try await APIClient.withHTTPClient { staying in
+                var stream = try await server.api.openEvents(on: staying)
+                let send = Task { try await server.api.call(.POST, "/protos/BRICK/send/slow") }
                 for await event in watch {
                     if case .emitted(_, "started", _) = event { break }
                 }

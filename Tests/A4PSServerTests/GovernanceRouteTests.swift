@@ -3,6 +3,7 @@ import AsyncHTTPClient
 import Foundation
 import LivingImage
 import NIOHTTP1
+import TestHTTP
 import Testing
 
 /// The governor behind the API: a PUT carrying the server's token is the Architect's, and may
@@ -12,13 +13,13 @@ import Testing
     @Test func protectedSlotsNeedTheArchitectsAuthority() async throws {
         try await TestServer.with { server in
             let before = server.image.memory.snapshot()
-            let (anonymous, json, _) = try await server.call(.PUT, "/protos/ROBIN/slots/model", body: #""tiny""#, token: .some(nil))
+            let (anonymous, json, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/model", body: #""tiny""#, token: .some(nil))
             #expect(anonymous == 401 && json["code"] == "unauthorized")
-            let (forged, _, _) = try await server.call(.PUT, "/protos/ROBIN/slots/model", body: #""tiny""#, token: "not-the-token")
+            let (forged, _, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/model", body: #""tiny""#, token: "not-the-token")
             #expect(forged == 401)
             #expect(server.image.memory.snapshot() == before)
 
-            let (architect, change, _) = try await server.call(.PUT, "/protos/ROBIN/slots/model", body: #""mistral:7b-instruct""#)
+            let (architect, change, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/model", body: #""mistral:7b-instruct""#)
             #expect(architect == 200, "\(change)")
             #expect(change["change"]?["author"] == "architect")
             #expect(try server.image.slot("model", of: "ROBIN") == "mistral:7b-instruct")
@@ -36,7 +37,7 @@ import Testing
             }
             defer { watching.cancel() }
             let before = server.image.memory.snapshot()
-            let (status, json, _) = try await server.call(.PUT, "/protos/BRICK/slots/tests", body: #"{"double": "assert(true)"}"#)
+            let (status, json, _) = try await server.api.call(.PUT, "/protos/BRICK/slots/tests", body: #"{"double": "assert(true)"}"#)
             #expect(status == 403)
             #expect(json["code"] == "vetoed")
             #expect(json["error"]?.stringValue?.contains("a4ps forge BRICK SELECTOR") == true)
@@ -47,10 +48,10 @@ import Testing
 
     @Test func aSentMethodCannotWriteTheCodex() async throws {
         try await TestServer.with { server in
-            let (defined, _, _) = try await server.call(.PUT, "/protos/BRICK/methods/usurp", body: "self:set('codex', {role = 'king'}) return 1")
+            let (defined, _, _) = try await server.api.call(.PUT, "/protos/BRICK/methods/usurp", body: "self:set('codex', {role = 'king'}) return 1")
             #expect(defined == 200)
             let before = server.image.memory.snapshot()
-            let (status, json, _) = try await server.call(.POST, "/protos/BRICK/send/usurp")
+            let (status, json, _) = try await server.api.call(.POST, "/protos/BRICK/send/usurp")
             #expect(status == 403)
             #expect(json["code"] == "vetoed")
             #expect(json["error"]?.stringValue?.contains("protected") == true)

@@ -4,6 +4,7 @@ import Foundation
 import LivingImage
 import NIOCore
 import NIOHTTP1
+import TestHTTP
 import Testing
 
 /// What the server turns away: requests without the token, for another host or from another
@@ -12,7 +13,7 @@ import Testing
 @Suite struct ServerDoorTests {
     @Test func everyRouteButHealthNeedsTheToken() async throws {
         try await TestServer.with { server in
-            let (health, _, _) = try await server.call(.GET, "/health", token: .some(nil))
+            let (health, _, _) = try await server.api.call(.GET, "/health", token: .some(nil))
             #expect(health == 200)
 
             let refusals: [(HTTPMethod, String, String?)] = [
@@ -23,7 +24,7 @@ import Testing
             ]
             let before = server.image.memory.snapshot()
             for (method, path, body) in refusals {
-                let (status, json, headers) = try await server.call(method, path, body: body, token: .some(nil))
+                let (status, json, headers) = try await server.api.call(method, path, body: body, token: .some(nil))
                 #expect(status == 401, "\(method) \(path) without a token: \(status)")
                 #expect(json["code"] == "unauthorized")
                 #expect(json["error"]?.stringValue?.contains("Authorization: Bearer") == true)
@@ -31,15 +32,15 @@ import Testing
                 #expect(headers["WWW-Authenticate"].first?.hasPrefix("Bearer") == true)
             }
             for wrong in ["nope", String(server.token.value.dropLast()), server.token.value + "0", server.token.value.uppercased(), ""] {
-                let (status, json, _) = try await server.call(.PUT, "/protos/BRICK/methods/evil", body: "return 1", token: wrong)
+                let (status, json, _) = try await server.api.call(.PUT, "/protos/BRICK/methods/evil", body: "return 1", token: wrong)
                 #expect(status == 401 && json["code"] == "unauthorized", "token '\(wrong)': \(status)")
             }
-            let (basic, _, _) = try await server.call(.GET, "/protos", token: .some(nil),
+            let (basic, _, _) = try await server.api.call(.GET, "/protos", token: .some(nil),
                                                       headers: [("Authorization", "Basic \(server.token.value)")])
             #expect(basic == 401)
             #expect(server.image.memory.snapshot() == before)
 
-            let (lowercase, _, _) = try await server.call(.GET, "/protos", token: .some(nil),
+            let (lowercase, _, _) = try await server.api.call(.GET, "/protos", token: .some(nil),
                                                           headers: [("Authorization", "bearer \(server.token.value)")])
             #expect(lowercase == 200)
         }
@@ -49,34 +50,34 @@ import Testing
         try await TestServer.with { server in
             let port = server.port
             for host in ["evil.example:\(port)", "127.0.0.1:\(port + 1)", "localhost", "127.0.0.1.evil.example:\(port)"] {
-                let (status, json, _) = try await server.call(.PUT, "/protos/BRICK/slots/owner", body: #""rebound""#, headers: [("Host", host)])
+                let (status, json, _) = try await server.api.call(.PUT, "/protos/BRICK/slots/owner", body: #""rebound""#, headers: [("Host", host)])
                 #expect(status == 403 && json["code"] == "badHost", "Host \(host): \(status)")
                 #expect(json["error"]?.stringValue?.contains("--allowed-host") == true)
             }
             for origin in ["http://evil.example", "null", "https://127.0.0.1:\(port)", "http://127.0.0.1:\(port + 1)",
                            "http://127.0.0.1:\(port).evil.example"] {
-                let (status, json, _) = try await server.call(.POST, "/protos/BRICK/send/describe", headers: [("Origin", origin)])
+                let (status, json, _) = try await server.api.call(.POST, "/protos/BRICK/send/describe", headers: [("Origin", origin)])
                 #expect(status == 403 && json["code"] == "badOrigin", "Origin \(origin): \(status)")
             }
             // Health is open to anyone, but not to another page or another host.
-            let (health, _, _) = try await server.call(.GET, "/health", token: .some(nil), headers: [("Origin", "http://evil.example")])
+            let (health, _, _) = try await server.api.call(.GET, "/health", token: .some(nil), headers: [("Origin", "http://evil.example")])
             #expect(health == 403)
             #expect(try server.image.slot("owner", of: "BRICK") != "rebound")
 
             for host in ["localhost:\(port)", "LOCALHOST:\(port)", "[::1]:\(port)", "127.0.0.1:\(port)"] {
-                let (status, _, _) = try await server.call(.GET, "/protos/BRICK", headers: [("Host", host)])
+                let (status, _, _) = try await server.api.call(.GET, "/protos/BRICK", headers: [("Host", host)])
                 #expect(status == 200, "Host \(host): \(status)")
             }
-            let (sameOrigin, _, _) = try await server.call(.GET, "/protos", headers: [("Origin", "http://localhost:\(port)")])
+            let (sameOrigin, _, _) = try await server.api.call(.GET, "/protos", headers: [("Origin", "http://localhost:\(port)")])
             #expect(sameOrigin == 200)
         }
     }
 
     @Test func anAllowedHostIsLetIn() async throws {
         try await TestServer.with({ $0.allowedHosts = ["a4ps.lan"] }) { server in
-            let (status, _, _) = try await server.call(.GET, "/protos", headers: [("Host", "a4ps.lan:\(server.port)")])
+            let (status, _, _) = try await server.api.call(.GET, "/protos", headers: [("Host", "a4ps.lan:\(server.port)")])
             #expect(status == 200)
-            let (other, _, _) = try await server.call(.GET, "/protos", headers: [("Host", "other.lan:\(server.port)")])
+            let (other, _, _) = try await server.api.call(.GET, "/protos", headers: [("Host", "other.lan:\(server.port)")])
             #expect(other == 403)
         }
     }
@@ -84,7 +85,7 @@ import Testing
     @Test func bodiesPastTheLimitAreRefused() async throws {
         try await TestServer.with({ $0.maxBodyBytes = 1024 }) { server in
             let big = "\"" + String(repeating: "x", count: 4000) + "\""
-            let (announced, json, _) = try await server.call(.PUT, "/protos/ROBIN/slots/mood", body: big)
+            let (announced, json, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/mood", body: big)
             #expect(announced == 413 && json["code"] == "bodyTooLarge")
             #expect(json["error"]?.stringValue?.contains("1024 bytes") == true)
 
@@ -102,30 +103,30 @@ import Testing
 
             #expect(try server.image.slot("mood", of: "ROBIN") == nil)
             #expect(server.image.memory.proto(named: "BRICK")?.methods["huge"] == nil)
-            let (small, _, _) = try await server.call(.PUT, "/protos/ROBIN/slots/mood", body: #""calm""#)
+            let (small, _, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/mood", body: #""calm""#)
             #expect(small == 200)
         }
     }
 
     @Test func sendsPastTheLimitAreRefusedUntilOneFinishes() async throws {
         try await TestServer.with({ $0.maxConcurrentSends = 1 }) { server in
-            _ = try await server.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(3)\nreturn 'done'")
+            _ = try await server.api.call(.PUT, "/protos/BRICK/methods/slow", body: "emit('started', {})\nsleep(3)\nreturn 'done'")
             let events = server.image.events.subscribe()
-            let first = Task { try await server.call(.POST, "/protos/BRICK/send/slow") }
+            let first = Task { try await server.api.call(.POST, "/protos/BRICK/send/slow") }
             for await event in events {
                 if case .emitted(_, "started", _) = event { break }
             }
-            let (refused, json, headers) = try await server.call(.POST, "/protos/BRICK/send/describe")
+            let (refused, json, headers) = try await server.api.call(.POST, "/protos/BRICK/send/describe")
             #expect(refused == 429 && json["code"] == "busy")
             #expect(json["error"]?.stringValue?.contains("--max-sends") == true)
             #expect(headers["Retry-After"].first == "1")
             // Reads and other changes are not sends: they go on.
-            let (read, _, _) = try await server.call(.GET, "/protos/BRICK")
+            let (read, _, _) = try await server.api.call(.GET, "/protos/BRICK")
             #expect(read == 200)
 
             let (done, answer, _) = try await first.value
             #expect(done == 200 && answer["answer"] == "done")
-            let (after, _, _) = try await server.call(.POST, "/protos/BRICK/send/describe")
+            let (after, _, _) = try await server.api.call(.POST, "/protos/BRICK/send/describe")
             #expect(after == 200)
         }
     }

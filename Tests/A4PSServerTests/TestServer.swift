@@ -7,6 +7,7 @@ import NIOCore
 import NIOHTTP1
 import ServiceLifecycle
 import Synchronization
+import TestHTTP
 import Testing
 
 /// A real server on a fresh image, on an ephemeral loopback port, run by a `ServiceGroup` as
@@ -15,6 +16,8 @@ struct TestServer {
     let base: String
     let port: Int
     let client: HTTPClient
+    /// The API through `client`, with the server's token.
+    var api: APIClient { APIClient(base: base, token: token.value, client: client) }
     let image: Image
     let token: ServerToken
     let directory: URL
@@ -76,35 +79,6 @@ struct TestServer {
             _ = await serving.result
         }
         return ContinuousClock.now - started
-    }
-
-    /// Calls the API with the token (unless `token` says otherwise) and decodes the JSON answer.
-    func call(_ method: HTTPMethod, _ path: String, body: String? = nil, token: String?? = .none,
-              headers: [(String, String)] = []) async throws -> (status: Int, json: JSONValue, headers: HTTPHeaders) {
-        var request = HTTPClientRequest(url: base + path)
-        request.method = method
-        let presented = token ?? self.token.value
-        if let presented { request.headers.add(name: "Authorization", value: "Bearer \(presented)") }
-        for (name, value) in headers { request.headers.replaceOrAdd(name: name, value: value) }
-        if let body { request.body = .bytes(ByteBuffer(string: body)) }
-        let response = try await client.execute(request, timeout: .seconds(30))
-        let bytes = try await response.body.collect(upTo: 1 << 20)
-        let text = String(buffer: bytes)
-        let json = text.isEmpty ? JSONValue.null : try JSONValue(parsing: text)
-        return (Int(response.status.code), json, response.headers)
-    }
-
-    /// Runs `body` with an HTTP client of its own (its own connections), shut down afterwards whatever happens.
-    static func withClient<T>(_ body: (HTTPClient) async throws -> T) async throws -> T {
-        let client = HTTPClient(eventLoopGroupProvider: .singleton)
-        do {
-            let result = try await body(client)
-            try await client.shutdown()
-            return result
-        } catch {
-            try? await client.shutdown()
-            throw error
-        }
     }
 
     /// Waits until `condition` holds, polling; false when `deadline` passes first.

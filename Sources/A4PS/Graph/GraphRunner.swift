@@ -3,9 +3,9 @@ import Foundation
 import LivingImage
 
 /// Runs deliberation graphs: each node is a message send whose answer updates the run's state;
-/// a checkpoint is committed after every node, so a run survives a crash (`resume` goes on from
-/// the last checkpoint without redoing finished nodes), pauses for a human (`interrupt`), and can
-/// be forked from any past checkpoint.
+/// a checkpoint commits with every node, in the transaction of its slot writes, so a run survives
+/// a crash (`resume` goes on from the last checkpoint without redoing finished nodes), pauses for
+/// a human (`interrupt`), and can be forked from any past checkpoint.
 ///
 /// The graph is read from the image before every step, so a change to it (or to any node's
 /// method) takes effect at the next node.
@@ -135,35 +135,43 @@ public actor GraphRunner {
             let context = RunContext(run: run.id, step: run.step + 1, answers: run.answers)
             let started = ContinuousClock.now
             let loadsBefore = await modelLoads()
-            let next: String
-            let state: JSONValue
+            // The node's send, its router, and the checkpoint they make commit in one transaction:
+            // a crash leaves the node's writes and its checkpoint both in the file, or neither.
+            let (from, at) = (checkpoint, run)
+            let step: (run: RunRecord, checkpoint: Checkpoint)
             do {
                 var args = checkpoint.state
                 if case .object(var members) = args { members["_run"] = .string(run.id); args = .object(members) }
-                let update = try await RunContext.$current.withValue(context) {
-                    try await image.send(node.proto, node.selector, args, author: .system)
+                step = try await RunContext.$current.withValue(context) {
+                    try await image.send(node.proto, node.selector, args, author: .system) { [store, leaseOwner, modelLoads] update, scope in
+                        let state = try graph.merged(from.state, with: update)
+                        let next = try await Self.nextNode(after: name, in: graph, state: state, scope: scope)
+                        let elapsed = ContinuousClock.now - started
+                        let checkpoint = Checkpoint(
+                            run: at.id, step: at.step + 1, node: name, next: next, state: state, at: Date(),
+                            durationMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
+                            modelLoads: await modelLoads() - loadsBefore)
+                        var run = at
+                        run.step += 1
+                        run.next = next
+                        run.status = .running
+                        run.interrupt = nil
+                        run.answers = []
+                        run.error = nil
+                        run.updatedAt = checkpoint.at
+                        return SendCompletion((run, checkpoint)) { [run] db in
+                            try store.advance(run, to: checkpoint, owner: leaseOwner, in: db)
+                        }
+                    }
                 }
-                state = try graph.merged(checkpoint.state, with: update)
-                next = try await nextNode(after: name, in: graph, state: state)
             } catch let error as ImageError where error.code == .interrupted {
                 run.interrupt = context.interruptPayload ?? .null
                 return try stop(&run, .paused, error: nil)
             } catch {
                 return try stop(&run, .failed, error: "node \(name) (\(node.proto)>>\(node.selector)): \(error)")
             }
-            let elapsed = ContinuousClock.now - started
-            checkpoint = Checkpoint(run: run.id, step: run.step + 1, node: name, next: next, state: state, at: Date(),
-                                    durationMs: Double(elapsed.components.seconds) * 1000 + Double(elapsed.components.attoseconds) / 1e15,
-                                    modelLoads: await modelLoads() - loadsBefore)
-            run.step += 1
-            run.next = next
-            run.status = .running
-            run.interrupt = nil
-            run.answers = []
-            run.error = nil
-            run.updatedAt = checkpoint.at
-            try store.advance(run, to: checkpoint, owner: leaseOwner)
-            image.events.publish(.runStepped(run: run.id, step: run.step, node: name, next: next))
+            (run, checkpoint) = step
+            image.events.publish(.runStepped(run: run.id, step: run.step, node: name, next: checkpoint.next))
         }
         let done = try stop(&run, .done, error: nil)
         if let finished { await finished(done) }
@@ -184,12 +192,15 @@ public actor GraphRunner {
         return run
     }
 
-    private func nextNode(after name: String, in graph: GraphDefinition, state: JSONValue) async throws -> String {
+    /// The node after `name`: its edge's target, or what its router answers, sent within the
+    /// node's transaction (it sees the node's writes, and its own commit with them).
+    private static func nextNode(after name: String, in graph: GraphDefinition, state: JSONValue,
+                                 scope: SendScope) async throws -> String {
         switch graph.edges[name]! {
         case .to(let target):
             return target
         case .router(let proto, let selector):
-            let answer = try await image.send(proto, selector, state, author: .system)
+            let answer = try await scope.send(proto, selector, state)
             guard let target = answer.stringValue, target == GraphDefinition.end || graph.nodes[target] != nil else {
                 throw GraphError(description: "the router \(proto)>>\(selector) answered \(answer.jsonText.prefix(80)), "
                     + "which is not a node of the graph (or \"END\")")

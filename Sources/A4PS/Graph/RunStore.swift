@@ -3,7 +3,8 @@ import GRDB
 import LivingImage
 
 /// Runs and their checkpoints, in the image file under migrations named `deliberation.vN`.
-/// A checkpoint and the run's new position commit in one transaction.
+/// A checkpoint and the run's new position commit in one transaction: the one that commits the
+/// node's slot writes (see ``GraphRunner``).
 struct RunStore: Sendable {
     let database: DatabasePool
 
@@ -97,14 +98,13 @@ struct RunStore: Sendable {
         }
     }
 
-    /// Records a checkpoint and moves the run to it, atomically — only while `owner` holds the
-    /// run's lease (else nothing is written and the lease is reported lost).
-    func advance(_ run: RunRecord, to checkpoint: Checkpoint, owner: String) throws {
-        try database.write { db in
-            try checkLease(run.id, owner: owner, db)
-            try insert(checkpoint, db)
-            try update(run, db)
-        }
+    /// Records a checkpoint and moves the run to it, in the transaction of `db` (the one that
+    /// commits the node's slot writes) — only while `owner` holds the run's lease (else it throws
+    /// and the transaction, node's writes included, rolls back).
+    func advance(_ run: RunRecord, to checkpoint: Checkpoint, owner: String, in db: Database) throws {
+        try checkLease(run.id, owner: owner, db)
+        try insert(checkpoint, db)
+        try update(run, db)
     }
 
     /// Updates the run (its status when it stops) while `owner` holds its lease, and releases it.

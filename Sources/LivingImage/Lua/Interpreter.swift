@@ -1,6 +1,7 @@
 import BlockingWork
 import CLuaShim
 import Foundation
+import GRDB
 import Logging
 
 /// Runs message sends: looks methods up along the parent chain, runs their Lua in its own VM,
@@ -40,6 +41,8 @@ actor Interpreter {
     private let vm: LuaVM
     private let hostContext: HostContext
     private var runs: [Int: RunFrame] = [:]
+    /// The transactions of sends whose completion runs, by ``SendScope`` id.
+    private var scopes: [Int: (transaction: SendTransaction, limits: RunLimits)] = [:]
     private var nextToken = 1
 
     init(memory: ObjectMemory, events: EventBus, primitives: [HostPrimitive], logger: Logger,
@@ -79,6 +82,25 @@ actor Interpreter {
     /// fails with a `conflict` and nothing is committed. Every attempt shares the send's deadline.
     func send(_ receiver: String, _ selector: String, _ args: JSONValue, limits: RunLimits,
               author: ChangeAuthor, trialClone: Proto? = nil) async throws(ImageError) -> JSONValue {
+        do {
+            return try await send(receiver, selector, args, limits: limits, author: author, trialClone: trialClone,
+                                  completing: nil as Completion<JSONValue>?).answer
+        } catch let error as ImageError {
+            throw error
+        } catch {
+            throw ImageError(.methodFailed, "\(receiver)>>\(selector) failed: \(error)")   // only a completion throws others
+        }
+    }
+
+    /// What finishes a send after its method answered, before its commit (see ``SendCompletion``).
+    typealias Completion<Value: Sendable> = @Sendable (_ answer: JSONValue, _ scope: SendScope) async throws -> SendCompletion<Value>
+
+    /// A top-level send as above; with a `completion`, that runs (again on every attempt) once the
+    /// method has answered, may send more within the transaction, and its write commits with the
+    /// send's slot writes. Throws what the completion throws, and ``ImageError``s.
+    func send<Value: Sendable>(_ receiver: String, _ selector: String, _ args: JSONValue, limits: RunLimits,
+                               author: ChangeAuthor, trialClone: Proto? = nil,
+                               completing completion: Completion<Value>?) async throws -> (answer: JSONValue, completed: Value?) {
         try Name.validate(receiver, as: .proto)
         try Name.validate(selector, as: .selector)
         let deadline = a4_now() + limits.wallClockSeconds
@@ -90,44 +112,83 @@ actor Interpreter {
                                               trialClone: trialClone, deadline: deadline)
             do {
                 let answer = try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
-                if !transaction.writes.isEmpty && trialClone == nil {
-                    do {
-                        try await commit(transaction, receiver, selector)
-                    } catch where error.code == .conflict {
-                        try staleReads(transaction, receiver, selector, attempt: attempt, error: error)
+                var completed: SendCompletion<Value>?
+                if let completion { completed = try await complete(answer, transaction, limits, completion) }
+                if trialClone == nil && (!transaction.writes.isEmpty || completed?.write != nil) {
+                    guard try await commitOrRerun(transaction, receiver, selector, alongside: completed?.write, attempt: attempt,
+                                                  deadline: deadline, limits: limits) else {
                         attempt += 1
-                        reruns += 1
-                        logger.info("re-running a send whose reads went stale",
-                                    metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "attempt": "\(attempt)"])
-                        // Random pauses that double with each attempt (up to a quarter second), so that
-                        // sends racing for the same slots spread out until one at a time wins.
-                        try? await Task.sleep(for: .microseconds(Int.random(in: 0...min(250_000, 500 << attempt))))
-                        try checkTime(deadline, receiver, selector, limits, attempts: attempt - 1)
                         continue
                     }
                 }
-                return answer
+                return (answer, completed?.value)
             } catch {
-                if error.code == .killed || error.code == .outOfMemory { vm.collectGarbage() }
-                if error.code != .interrupted && trialClone == nil {
-                    events.publish(.sendFailed(proto: receiver, selector: selector, error: error.description))
+                let code = (error as? ImageError)?.code
+                if code == .killed || code == .outOfMemory { vm.collectGarbage() }
+                if code != .interrupted && trialClone == nil {
+                    events.publish(.sendFailed(proto: receiver, selector: selector, error: "\(error)"))
                 }
-                logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error.description)"])
+                logger.info("send failed", metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "error": "\(error)"])
                 throw error
             }
         }
     }
 
+    /// Sends in the transaction of a send whose completion runs (``SendScope``), as if its method had sent them.
+    func send(within scope: Int, _ receiver: String, _ selector: String, _ args: JSONValue) async throws(ImageError) -> JSONValue {
+        guard let (transaction, limits) = scopes[scope] else {
+            throw ImageError(.methodFailed, "\(receiver)>>\(selector) was sent through the scope of a send that has ended: "
+                + "send within a scope only while its completion runs")
+        }
+        try Name.validate(receiver, as: .proto)
+        try Name.validate(selector, as: .selector)
+        return try await dispatch(receiver, selector, args, transaction: transaction, depth: 0, limits: limits)
+    }
+
+    /// Runs a send's completion with a scope open on its transaction.
+    private func complete<Value: Sendable>(_ answer: JSONValue, _ transaction: SendTransaction, _ limits: RunLimits,
+                                           _ completion: Completion<Value>) async throws -> SendCompletion<Value> {
+        let scope = nextToken
+        nextToken += 1
+        scopes[scope] = (transaction, limits)
+        defer { scopes[scope] = nil }
+        return try await completion(answer, SendScope(interpreter: self, id: scope))
+    }
+
     /// Sends re-run because their reads went stale, since this interpreter started.
     private(set) var reruns = 0
 
-    private func commit(_ transaction: SendTransaction, _ receiver: String, _ selector: String) async throws(ImageError) {
-        if transaction.readsDiverged {
+    /// Commits the send's slot writes with the completion's write (`alongside`). A send that
+    /// wrote no slot is as free of conflicts as one that commits nothing: its reads are not checked.
+    private func commit(_ transaction: SendTransaction, _ receiver: String, _ selector: String,
+                        alongside: (@Sendable (Database) throws -> Void)?) async throws(ImageError) {
+        let wrote = !transaction.writes.isEmpty
+        if wrote && transaction.readsDiverged {
             throw ImageError(.conflict, "\(receiver)>>\(selector) read a slot twice and got two values (another send "
                 + "committed in between): nothing was committed")
         }
-        try await memory.commitSlotWrites(transaction.writes, reads: transaction.reads, author: transaction.author,
-                                          reason: "\(receiver)>>\(selector)")
+        try await memory.commitSlotWrites(transaction.writes, reads: wrote ? transaction.reads : [:], author: transaction.author,
+                                          reason: "\(receiver)>>\(selector)", alongside: alongside)
+    }
+
+    /// Commits the send and answers true; answers false when its reads went stale and it may run
+    /// again, after a random pause that doubles with each attempt (up to a quarter second), so
+    /// that sends racing for the same slots spread out until one at a time wins.
+    private func commitOrRerun(_ transaction: SendTransaction, _ receiver: String, _ selector: String,
+                        alongside: (@Sendable (Database) throws -> Void)?, attempt: Int, deadline: Double,
+                        limits: RunLimits) async throws(ImageError) -> Bool {
+        do {
+            try await commit(transaction, receiver, selector, alongside: alongside)
+            return true
+        } catch where error.code == .conflict {
+            try staleReads(transaction, receiver, selector, attempt: attempt, error: error)
+            reruns += 1
+            logger.info("re-running a send whose reads went stale",
+                        metadata: ["receiver": "\(receiver)", "selector": "\(selector)", "attempt": "\(attempt + 1)"])
+            try? await Task.sleep(for: .microseconds(Int.random(in: 0...min(250_000, 500 << (attempt + 1)))))
+            try checkTime(deadline, receiver, selector, limits, attempts: attempt)
+            return false
+        }
     }
 
     /// Throws the conflict a send with stale reads ends with, unless it may run again.

@@ -1,5 +1,6 @@
 import BlockingWork
 import Foundation
+import GRDB
 import HashTreeCollections
 import Synchronization
 
@@ -169,11 +170,14 @@ public actor ObjectMemory {
     /// Commits the slot writes of a method call (all protos it touched) in one transaction, if
     /// every slot it read still holds what it read (`reads`: proto → slot → the value seen
     /// through the parent chain, `nil` for none); otherwise throws a `conflict` and changes
-    /// nothing. Slots it wrote without reading them are simply set.
+    /// nothing. Slots it wrote without reading them are simply set. `alongside` writes the
+    /// caller's own rows in the same transaction (a deliberation node's checkpoint), after the
+    /// slot writes passed the governor; when it throws, nothing is committed.
     @discardableResult
     func commitSlotWrites(_ writes: [String: [String: JSONValue?]], reads: [String: [String: JSONValue?]],
-                          author: ChangeAuthor, reason: String) throws(ImageError) -> [ChangeRecord] {
-        try commit { (protos) throws(ImageError) in
+                          author: ChangeAuthor, reason: String,
+                          alongside: (@Sendable (Database) throws -> Void)? = nil) throws(ImageError) -> [ChangeRecord] {
+        try commit(alongside: alongside) { (protos) throws(ImageError) in
             for (name, slots) in reads {
                 for (slot, seen) in slots where Self.inheritedSlot(slot, of: name, in: protos) != seen {
                     throw ImageError(.conflict, "\(reason) read slot '\(slot)' of \(name), and another send changed it "
@@ -215,9 +219,10 @@ public actor ObjectMemory {
     /// Commits what `build` makes of the protos as the file holds them now. In one write
     /// transaction (other processes wait): the protos other processes changed since this memory
     /// last looked are loaded first, then `build` validates and prepares the changes, the governor
-    /// admits or vetoes them, then their rows and change-log entries are written. What was loaded stays loaded even when `build`
-    /// refuses.
-    private func commit(_ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
+    /// admits or vetoes them, then their rows and change-log entries are written, then `alongside`
+    /// writes the caller's rows. What was loaded stays loaded even when `build` refuses.
+    private func commit(alongside: (@Sendable (Database) throws -> Void)? = nil,
+                        _ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
         let date = Date()
         let seen = lastChange
         var latest = protos
@@ -239,7 +244,9 @@ public actor ObjectMemory {
                 }
                 // Refused: nothing is written, and the empty transaction commits.
                 guard case .success(let changes) = built else { return built.map { ($0, []) } }
-                return .success((changes, try changes.map { try store.write($0, at: date, in: db) }))
+                let records = try changes.map { try store.write($0, at: date, in: db) }
+                try alongside?(db)
+                return .success((changes, records))
             }
         } catch where error.code == .conflict {
             try reload()

@@ -88,6 +88,27 @@ enum IndexStore {
         return (index, reassigned)
     }
 
+    /// The vectors of `space` stored after the vector `after` and up to `through` (rowids of
+    /// `memory_embedding`, see ``IndexWatermark``), with what the index filters on.
+    static func vectors(_ db: Database, space: EmbeddingSpace, after: Int64, through: Int64) throws -> [Scrapbook.Arrival] {
+        let d = space.dimension
+        return try Row.fetchAll(
+            db,
+            sql: """
+                SELECT e.memory_id, e.vector, i.source, i.persona, i.created_at
+                FROM memory_embedding e JOIN memory_item i ON i.id = e.memory_id
+                WHERE e.rowid > ? AND e.rowid <= ? AND e.model = ? AND e.dimension = ?
+                ORDER BY e.rowid
+                """,
+            arguments: [after, through, space.model, d]
+        ).compactMap { row in
+            guard let blob = row["vector"] as Data?, blob.count == d * 4 else { return nil }
+            return Scrapbook.Arrival(
+                id: row["memory_id"], vector: VectorMath.floats(blob: blob), source: row["source"],
+                persona: row["persona"], createdAt: row["created_at"])
+        }
+    }
+
     /// Replaces the persisted index with `index`, atomically with the caller's transaction.
     static func save(_ db: Database, _ index: VectorIndex, space: EmbeddingSpace, trainedAt: Date) throws {
         try clear(db)
