@@ -20,7 +20,7 @@ public actor GraphRunner {
     private var active: Set<String> = []
     private var finished: (@Sendable (RunRecord) async -> Void)?
     /// Who this runner is when it leases a run (process and runner).
-    private let leaseOwner = "\(ProcessInfo.processInfo.hostName)/\(getpid())/\(UUID().uuidString.prefix(8).lowercased())"
+    private let leaseOwner = LeaseOwner().description
     /// How long a lease lasts without renewal: a process that died gives its runs up after this.
     static let leaseSeconds: Double = 30
 
@@ -97,7 +97,7 @@ public actor GraphRunner {
         // One process advances a run: the lease is taken here, renewed while a node works, and
         // checked by every checkpoint; another process's live lease is a clear refusal.
         var holder = try store.lease(start.id, owner: leaseOwner, until: Date().addingTimeInterval(Self.leaseSeconds))
-        if let dead = holder, Self.isDead(dead.owner) {
+        if let dead = holder, LeaseOwner.isDead(dead.owner) {
             holder = try store.lease(start.id, owner: leaseOwner, until: Date().addingTimeInterval(Self.leaseSeconds), takingOverFrom: dead.owner)
         }
         if let holder {
@@ -218,13 +218,6 @@ public actor GraphRunner {
         return try GraphDefinition(json: json)
     }
 
-    /// Whether a lease holder is a process of this machine that no longer exists (killed, say):
-    /// its runs need not wait for the lease to expire.
-    static func isDead(_ owner: String) -> Bool {
-        let parts = owner.split(separator: "/")
-        guard parts.count == 3, parts[0] == ProcessInfo.processInfo.hostName, let pid = Int32(parts[1]), pid != getpid() else { return false }
-        return kill(pid, 0) != 0 && errno == ESRCH
-    }
 
     private static func newRunID() -> String {
         "run-" + UUID().uuidString.prefix(8).lowercased()
