@@ -185,17 +185,23 @@ public struct FinetuneWorker: Sendable {
         report(.init(trainerPID: run.processIdentifier))
         let events = run.events
         let result: TrainerResult = try await withTaskCancellationHandler {
+            // Log lines are written in batches (a chatty trainer must not cost a write per line).
+            var pending: [String] = []
             for await event in events {
                 switch event {
                 case .progress(let step):
-                    report(.init(step: step.step, maxSteps: step.maxSteps, loss: step.loss))
+                    report(.init(step: step.step, maxSteps: step.maxSteps, loss: step.loss, log: pending))
+                    pending = []
                     publish("strategic.job.progress", ["job": .int(Int(id)), "step": .int(step.step), "max_steps": .int(step.maxSteps),
                                                         "loss": step.loss.map { .number($0) } ?? .null], persona: persona)
-                case .log(let line): report(.init(log: [line]))
-                case .failed(let message, _): report(.init(log: ["trainer: " + message]))
+                case .log(let line):
+                    pending.append(line)
+                    if pending.count >= 20 { report(.init(log: pending)); pending = [] }
+                case .failed(let message, _): pending.append("trainer: " + message)
                 default: break
                 }
             }
+            if !pending.isEmpty { report(.init(log: pending)) }
             return try await run.result()
         } onCancel: {
             run.cancel()
