@@ -72,7 +72,11 @@ import Testing
             #expect(score.scores["task_efficacy"]?["reason"] == "answers it")
             let judged = try #require(chats.last { $0["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("As the Oracle") == true })
             #expect(judged["format"]?["required"]?.arrayValue?.count == 4, "the rubric is sent as the server's constraint")
-            #expect(judged["messages"]?.arrayValue?.last?["content"]?.stringValue?.contains("Cache the image in memory and log every change.") == true)
+            // He scores as the continuation of his synthesis (the prompt cache serves it again): his answer is in the conversation.
+            let judgedMessages = try #require(judged["messages"]?.arrayValue)
+            #expect(judgedMessages.dropLast().last?["content"] == "Cache the image in memory and log every change.")
+            #expect(judgedMessages.dropLast().last?["role"] == "assistant")
+            #expect(judgedMessages.contains { $0["content"]?.stringValue?.contains("Synthesize the dialogue") == true })
             let scored = await readEvents(events, "the oracle.scored event") { event in
                 if case .emitted("ALFRED", "oracle.scored", _) = event { return true }
                 return false

@@ -36,6 +36,8 @@ public struct Oracle: Sendable {
         let verdict = try await image.send("ALFRED", "score", [
             "task": .string(task), "answer": .string(answer), "dialogue": state["dialogue"] ?? .array([]),
             "dissonance": state["dissonance"] ?? .null,
+            // His synthesis exchange: scored as its continuation, the prompt cache serves it again.
+            "history": state["alfred_history"] ?? .array([]),
         ], author: .system)
         guard let overall = verdict["overall"]?.doubleValue, (1...5).contains(overall), let scores = verdict["scores"], scores.objectValue != nil else {
             throw GraphError(description: "ALFRED>>score answered \(verdict.jsonText.prefix(200)), not {scores, overall 1–5}: fix the method (`a4ps method show ALFRED score`)")
