@@ -1,0 +1,50 @@
+import A4PS
+import ArgumentParser
+import Foundation
+import LivingImage
+
+/// `a4ps codex propose PERSONA --set KEY=JSON ...`: the Architect asks for an amendment of a
+/// persona's codex, recorded as a pending proposal to review and approve later (`a4ps proposals`).
+struct CodexCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "codex",
+        abstract: "A persona's codex: propose amendments (approved with `a4ps proposals approve`).",
+        subcommands: [Propose.self]
+    )
+
+    struct Propose: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Record a pending amendment of PERSONA's codex (`--set system_prompt='\"…\"'`); nothing changes until approved.")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The persona (BRICK, ROBIN, BABS, ALFRED).") var persona: String
+        @Option(name: .customLong("set"), help: "A top-level codex key and its new JSON value: KEY=JSON (repeatable).") var sets: [String] = []
+        @Option(name: .customLong("remove"), help: "A top-level codex key to remove (repeatable).") var removals: [String] = []
+        @Option(help: "Why the amendment is wanted (its reasoning).") var reason: String?
+        @Option(help: "The evidence behind it, as JSON (runs, transcripts, scores).") var evidence: String?
+        @Option(help: "Days the proposal waits for a decision before it expires.") var expiresInDays: Double = 7
+
+        func validate() throws {
+            guard expiresInDays > 0 else { throw ValidationError("--expires-in-days must be positive") }
+        }
+
+        func run() async throws {
+            var set: [String: JSONValue] = [:]
+            for assignment in sets {
+                guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
+                    throw ValidationError("--set takes KEY=JSON, e.g. --set principles='[\"Be brief.\"]' (got \(assignment))")
+                }
+                let key = String(assignment[..<equals])
+                set[key] = try parseJSONArgument(String(assignment[assignment.index(after: equals)...]), what: "the value of --set \(key)")
+            }
+            let diff = CodexDiff(set: set, remove: removals)
+            let evidence = try evidence.map { try parseJSONArgument($0, what: "--evidence") } ?? .null
+            let (persona, reasoning, lifetime) = (persona, reason ?? "", expiresInDays * 86_400)
+            let proposal = try await ProposalsCommand.withProposals(options) { store in
+                try store.propose(persona: persona, diff: diff, evidence: evidence, reasoning: reasoning, proposer: .architect,
+                                  lifetime: lifetime)
+            }
+            emitLine("codex proposal \(proposal.id) of \(proposal.persona) is pending; review it with `a4ps proposals show \(proposal.id)`, "
+                + "then `a4ps proposals approve \(proposal.id)` or `a4ps proposals reject \(proposal.id) --note …`")
+        }
+    }
+}

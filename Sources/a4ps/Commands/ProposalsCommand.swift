@@ -1,0 +1,92 @@
+import A4PS
+import ArgumentParser
+import Foundation
+import LivingImage
+
+/// `a4ps proposals ...`: the codex amendments waiting for the Architect — list them, read one,
+/// approve it (the only way a codex changes by proposal) or reject it with a note.
+struct ProposalsCommand: AsyncParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "proposals",
+        abstract: "Codex amendment proposals: only the Architect approves or rejects them.",
+        subcommands: [List.self, Show.self, Approve.self, Reject.self],
+        defaultSubcommand: List.self
+    )
+
+    /// Opens the image and its proposals (expiring the overdue ones first), runs `body`, closes.
+    static func withProposals<T>(_ options: ImageOptions, _ body: (CodexProposalStore) async throws -> T) async throws -> T {
+        let image = try await options.open()
+        defer { image.close() }
+        let store = try CodexProposalStore(image: image)
+        try store.expire()
+        return try await body(store)
+    }
+
+    struct List: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "The proposals, newest first.")
+        @OptionGroup var options: ImageOptions
+        @Option(help: "Only those with this status (pending, approved, rejected, expired).") var status: String?
+
+        func run() async throws {
+            let status = try status.map { text in
+                guard let status = CodexProposal.Status(rawValue: text) else {
+                    throw ValidationError("--status is one of \(CodexProposal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+                }
+                return status
+            }
+            let proposals = try await ProposalsCommand.withProposals(options) { try $0.proposals(status: status) }
+            if proposals.isEmpty { emitLine("no codex proposals (`a4ps codex propose PERSONA --set KEY=JSON` asks for one)") }
+            for proposal in proposals {
+                let keys = (proposal.diff.set.keys.sorted().map { "set \($0)" } + proposal.diff.remove.map { "remove \($0)" })
+                var line = "\(proposal.id)  \(proposal.persona)  \(proposal.status.rawValue)  by \(proposal.proposer.rawValue)  "
+                    + keys.joined(separator: ", ")
+                if let note = proposal.note { line += "  — " + String(note.prefix(100)) }
+                emitLine(line)
+            }
+        }
+    }
+
+    struct Show: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "One proposal, as JSON: the diff, its base codex, evidence, reasoning, decision.")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The proposal's id.") var id: Int64
+
+        func run() async throws {
+            let id = id
+            guard let proposal = try await ProposalsCommand.withProposals(options, { try $0.proposal(id) }) else {
+                throw CodexProposalError(.noSuchProposal, "there is no codex proposal \(id) (see `a4ps proposals list`)")
+            }
+            emitLine(proposal.json.prettyText)
+        }
+    }
+
+    struct Approve: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Apply a proposal to its persona's codex, as the Architect (refused if the codex changed since it was drafted).")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The proposal's id.") var id: Int64
+        @Option(help: "Why (kept with the decision and in the change log).") var note: String?
+
+        func run() async throws {
+            let (id, note) = (id, note)
+            let proposal = try await ProposalsCommand.withProposals(options) { try await $0.approve(id, note: note) }
+            emitLine("approved codex proposal \(id): \(proposal.persona)'s codex amended"
+                + (proposal.changeID.map { " (change #\($0); undo with `a4ps image rollback \(proposal.persona) --to N`, "
+                    + "N the change before it in `a4ps image history \(proposal.persona)`)" } ?? ""))
+        }
+    }
+
+    struct Reject: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Refuse a proposal: the codex is unchanged, and the same amendment is not proposed again without new evidence.")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The proposal's id.") var id: Int64
+        @Option(help: "Why (remembered with the rejection).") var note: String?
+
+        func run() async throws {
+            let (id, note) = (id, note)
+            let proposal = try await ProposalsCommand.withProposals(options) { try $0.reject(id, note: note) }
+            emitLine("rejected codex proposal \(id) of \(proposal.persona); the codex is unchanged")
+        }
+    }
+}
