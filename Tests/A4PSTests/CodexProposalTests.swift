@@ -46,6 +46,22 @@ import Testing
         }
     }
 
+    @Test func theDecisionCommitsWithTheCodexOrNeitherDoes() async throws {
+        try await withRuntime { runtime, _ in
+            // The swap approval uses: when its alongside write fails, the codex is not changed either.
+            struct Refused: Error {}
+            let current = try #require(runtime.image.memory.proto(named: "BRICK"))
+            var amended = current.clone()
+            amended.codex = try Self.amendment.applied(to: current.codex)
+            let error = await #expect(throws: ImageError.self) {
+                try await runtime.image.memory.swap(amended, expecting: current.version, author: .architect, reason: "x") { _ in throw Refused() }
+            }
+            #expect(error?.code == .storage)
+            #expect(codex(runtime) == current.codex)
+            #expect(try runtime.image.history(proto: "BRICK", subject: "codex", limit: 1).first?.author == .genesis)
+        }
+    }
+
     @Test func aCodexChangedMeanwhileIsAConflictAndNothingChanges() async throws {
         try await withRuntime { runtime, _ in
             let store = try CodexProposalStore(image: runtime.image)

@@ -110,13 +110,23 @@ public struct CodexProposalStore: Sendable {
         let reason = "codex amendment proposal \(id) approved by the Architect" + (note.map { ": \($0)" } ?? "")
         let record: ChangeRecord?
         do {
-            record = try await image.memory.swap(clone, expecting: proto.version, author: .architect, reason: reason, kind: "amendment")
+            // The decision commits with the codex, or neither does (a crash, or a rejection that got in first).
+            record = try await image.memory.swap(clone, expecting: proto.version, author: .architect, reason: reason, kind: "amendment") { db in
+                try db.execute(sql: """
+                    UPDATE codex_proposals SET status = 'approved', note = ?, decided_at = ? WHERE id = ? AND status = 'pending'
+                    """, arguments: [note, now.timeIntervalSince1970, id])
+                guard db.changesCount == 1 else { throw CodexProposalError(.alreadyDecided, "codex proposal \(id) was decided meanwhile") }
+            }
         } catch {
-            // Another writer got in between the check and the swap: the same conflict, caught by the compare-and-swap.
-            if error.code != .conflict { throw error }
-            throw conflict(proposal, now: image.memory.proto(named: proposal.persona)?.version ?? proto.version)
+            if error.code == .conflict { throw conflict(proposal, now: image.memory.proto(named: proposal.persona)?.version ?? proto.version) }
+            // Decided by someone else meanwhile: say how, as for any decided proposal.
+            if try self.proposal(id)?.status != .pending { _ = try pending(id, now: now, deciding: "approve") }
+            throw error
         }
-        let decided = try decide(id, as: .approved, note: note, change: record?.id, at: now)
+        if let change = record?.id {
+            try await database.write { db in try db.execute(sql: "UPDATE codex_proposals SET change_id = ? WHERE id = ?", arguments: [change, id]) }
+        }
+        let decided = try require(id)
         publish("philosophical.proposal.approved", decided)
         return decided
     }

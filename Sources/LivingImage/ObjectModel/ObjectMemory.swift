@@ -124,11 +124,12 @@ public actor ObjectMemory {
 
     /// Replaces a proto with a modified clone if, and only if, it is still at `expecting`;
     /// otherwise nothing changes and a `conflict` error is thrown. Returns `nil` when the clone
-    /// changes nothing.
+    /// changes nothing. `alongside` writes in the same transaction (a record of why the swap
+    /// happened): when it throws, nothing is committed.
     @discardableResult
     public func swap(_ clone: Proto, expecting version: Int64, author: ChangeAuthor, reason: String,
-                     kind: String = "swap") throws(ImageError) -> ChangeRecord? {
-        try commit { (protos) throws(ImageError) in
+                     kind: String = "swap", alongside: (@Sendable (Database) throws -> Void)? = nil) throws(ImageError) -> ChangeRecord? {
+        try commit(alongside: alongside) { (protos) throws(ImageError) in
             guard let current = protos[clone.name] else { throw ImageError.noSuchProto(clone.name) }
             guard current.version == version else { throw ImageError.conflict(clone.name, expected: version, actual: current.version) }
             return try prepareSwap(from: current, to: clone, kind: kind, author: author, reason: reason, in: protos)
