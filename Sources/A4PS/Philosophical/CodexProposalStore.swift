@@ -136,7 +136,7 @@ public struct CodexProposalStore: Sendable {
     @discardableResult
     public func reject(_ id: Int64, note: String? = nil, now: Date = Date()) throws -> CodexProposal {
         _ = try pending(id, now: now, deciding: "reject")
-        let decided = try decide(id, as: .rejected, note: note, change: nil, at: now)
+        let decided = try decide(id, as: .rejected, note: note, at: now)
         publish("philosophical.proposal.rejected", decided)
         return decided
     }
@@ -190,12 +190,15 @@ public struct CodexProposalStore: Sendable {
             + "and propose the amendment again against the current codex")
     }
 
-    private func decide(_ id: Int64, as status: CodexProposal.Status, note: String?, change: Int64?, at now: Date) throws -> CodexProposal {
-        try database.write { db in
+    private func decide(_ id: Int64, as status: CodexProposal.Status, note: String?, at now: Date) throws -> CodexProposal {
+        let decided = try database.write { db in
             try db.execute(sql: """
-                UPDATE codex_proposals SET status = ?, note = ?, change_id = ?, decided_at = ? WHERE id = ? AND status = 'pending'
-                """, arguments: [status.rawValue, note, change, now.timeIntervalSince1970, id])
+                UPDATE codex_proposals SET status = ?, note = ?, decided_at = ? WHERE id = ? AND status = 'pending'
+                """, arguments: [status.rawValue, note, now.timeIntervalSince1970, id])
+            return db.changesCount == 1
         }
+        // Decided by someone else between the check and this write: say how.
+        if !decided { _ = try pending(id, now: now, deciding: status == .approved ? "approve" : "reject") }
         return try require(id)
     }
 
