@@ -18,6 +18,7 @@ import Testing
 
     @Test func theArchitectProposesReadsApprovesAndRejects() async throws {
         defer { try? FileManager.default.removeItem(at: dir) }
+        try "[philosophical]\nproposal_lifetime_days = 2\n".write(to: dir.appendingPathComponent("config.toml"), atomically: true, encoding: .utf8)
         try await a4ps("image", "init")
         #expect(try await a4ps("proposals", "list").contains("no codex proposals"))
         let proposed = try await a4ps("codex", "propose", "BRICK", "--set", #"principles=["Prove it, then say it."]"#,
@@ -27,6 +28,8 @@ import Testing
         let shown = try JSONValue(parsing: try await a4ps("proposals", "show", "1"))
         #expect(shown["diff"]?["set"]?["principles"] == ["Prove it, then say it."])
         #expect(shown["reasoning"] == "answers lacked proofs" && shown["evidence"]?["runs"] == ["r1"])
+        let lifetime = (shown["expires_at"]?.doubleValue ?? 0) - (shown["created_at"]?.doubleValue ?? 0)
+        #expect(lifetime == 2 * 86_400, "[philosophical] proposal_lifetime_days of config.toml")
 
         #expect(try await a4ps("proposals", "approve", "1", "--note", "agreed").contains("approved codex proposal 1"))
         let history = try JSONValue(parsing: try await a4ps("image", "history", "BRICK", "--json"))

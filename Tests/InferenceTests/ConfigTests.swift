@@ -13,6 +13,7 @@ struct ConfigTests {
         #expect(config.models.embedding == "nomic-embed-text")
         #expect(config.motivator.dissonanceThreshold == 0.8)
         #expect(config.motivator.curiosityIntervalSeconds == 3600)
+        #expect(config.philosophical.proposalLifetimeDays == 7)
         #expect(config.scheduler.vramGB == 8)
         #expect(config.scheduler.policy == .budget)
         #expect(config.backends["ollama"]?.host == "http://127.0.0.1:11434")
@@ -38,6 +39,9 @@ struct ConfigTests {
             [motivator]
             dissonance_threshold = 0.65
             curiosity_interval_seconds = 600
+
+            [philosophical]
+            proposal_lifetime_days = 2.5
 
             [system]
             image_path = "./my.image"
@@ -68,6 +72,7 @@ struct ConfigTests {
         #expect(config.memory.dbPath == "./lancedb")
         #expect(config.motivator.dissonanceThreshold == 0.65)
         #expect(config.motivator.curiosityIntervalSeconds == 600)
+        #expect(config.philosophical.proposalLifetimeDays == 2.5)
         #expect(config.system.imagePath == "./my.image")
         #expect(config.scheduler.vramGB == 12.5)
         #expect(config.scheduler.vramBytes == 12_500_000_000)
@@ -128,6 +133,11 @@ struct ConfigTests {
         let missingBackend = #expect(throws: ConfigError.self) { try A4PSConfig.parse("[personas.brick]\nbackend = \"vllm\"\n", environment: [:]) }
         #expect(missingBackend?.code == .unknownReference)
         #expect(missingBackend?.description.contains("[backends.vllm]") == true)
+
+        let lifetime = #expect(throws: ConfigError.self) {
+            try A4PSConfig.parse("[philosophical]\nproposal_lifetime_days = 0\n", environment: [:])
+        }
+        #expect(lifetime?.key == "philosophical.proposal_lifetime_days")
 
         let threshold = #expect(throws: ConfigError.self) { try A4PSConfig.parse("[motivator]\ndissonance_threshold = 1.5\n", environment: [:]) }
         #expect(threshold?.key == "motivator.dissonance_threshold")

@@ -68,6 +68,8 @@ public struct A4PSConfig: Sendable, Hashable {
     public var motivator = MotivatorSettings()
     /// `[strategic]`.
     public var strategic = StrategicSettings()
+    /// `[philosophical]`.
+    public var philosophical = PhilosophicalSettings()
     /// `[system]`.
     public var system = SystemSettings()
     /// `[scheduler]`.

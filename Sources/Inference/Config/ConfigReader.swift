@@ -55,6 +55,12 @@ struct ConfigReader {
             config.motivator.curiosityIntervalSeconds = interval
         }
 
+        let philosophical = try table("philosophical")
+        if let days = try number(philosophical, "philosophical", "proposal_lifetime_days") {
+            guard days > 0 else { throw invalid("philosophical", "proposal_lifetime_days", "must be a positive number of days") }
+            config.philosophical.proposalLifetimeDays = days
+        }
+
         let strategic = try table("strategic")
         if let value = strategic["score_deliberations"] {
             guard let on = value.boolValue else { throw invalid("strategic", "score_deliberations", "must be true or false") }

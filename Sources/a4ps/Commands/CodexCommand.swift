@@ -21,10 +21,11 @@ struct CodexCommand: AsyncParsableCommand {
         @Option(name: .customLong("remove"), help: "A top-level codex key to remove (repeatable).") var removals: [String] = []
         @Option(help: "Why the amendment is wanted (its reasoning).") var reason: String?
         @Option(help: "The evidence behind it, as JSON (runs, transcripts, scores).") var evidence: String?
-        @Option(help: "Days the proposal waits for a decision before it expires.") var expiresInDays: Double = 7
+        @Option(help: "Days the proposal waits for a decision before it expires (default: [philosophical] proposal_lifetime_days, 7).")
+        var expiresInDays: Double?
 
         func validate() throws {
-            guard expiresInDays > 0 else { throw ValidationError("--expires-in-days must be positive") }
+            if let expiresInDays, expiresInDays <= 0 { throw ValidationError("--expires-in-days must be positive") }
         }
 
         func run() async throws {
@@ -38,7 +39,8 @@ struct CodexCommand: AsyncParsableCommand {
             }
             let diff = CodexDiff(set: set, remove: removals)
             let evidence = try evidence.map { try parseJSONArgument($0, what: "--evidence") } ?? .null
-            let (persona, reasoning, lifetime) = (persona, reason ?? "", expiresInDays * 86_400)
+            let days = try expiresInDays ?? options.loadConfig().philosophical.proposalLifetimeDays
+            let (persona, reasoning, lifetime) = (persona, reason ?? "", days * 86_400)
             let proposal = try await ProposalsCommand.withProposals(options) { store in
                 try store.propose(persona: persona, diff: diff, evidence: evidence, reasoning: reasoning, proposer: .architect,
                                   lifetime: lifetime)
