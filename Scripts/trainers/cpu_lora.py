@@ -21,7 +21,6 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 # OpenMP threads that spin while they wait for work are ruinous on a shared 2-core machine: with
@@ -32,41 +31,28 @@ os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trainer_protocol import (  # noqa: E402
     TARGET_MODULES, Events, JobSpec, SpecError, Stopwatch, cache_directory, default_convert_script,
-    read_conversations)
+    run_trainer)
 
 TRAINER = "cpu-lora"
 
 
 def main(argv: list[str]) -> int:
-    events = Events()
-    events.capture()
-    if len(argv) != 2:
-        events.emit("error", message="usage: cpu_lora.py SPEC.json", kind="spec")
-        return 2
-    try:
-        spec = JobSpec.load(argv[1])
-        train_rows = read_conversations(spec.dataset)
-        holdout_rows = read_conversations(spec.holdout) if spec.holdout else []
-        convert_script = spec.convert_script or default_convert_script()
-        if not convert_script.is_file():
-            raise SpecError(f"llama.cpp's converter {convert_script} is missing: run Scripts/install-trainer")
-    except SpecError as error:
-        events.emit("error", message=str(error), kind="spec")
-        return 2
-    try:
-        train(spec, train_rows, holdout_rows, convert_script, events)
-        return 0
-    except SpecError as error:
-        events.emit("error", message=str(error), kind="spec")
-        return 2
-    except Exception as error:  # noqa: BLE001 - every failure is reported on the protocol channel
-        traceback.print_exc(file=sys.stderr)
-        events.emit("error", message=f"{type(error).__name__}: {error}", kind="training")
-        return 1
+    return run_trainer(argv, "cpu_lora.py", train, check=check_converter)
 
 
-def train(spec: JobSpec, train_rows: list, holdout_rows: list, convert_script: Path, events: Events) -> None:
+def check_converter(spec: JobSpec) -> None:
+    """llama.cpp's converter must be there before anything is trained."""
+    if not converter(spec).is_file():
+        raise SpecError(f"llama.cpp's converter {converter(spec)} is missing: run Scripts/install-trainer")
+
+
+def converter(spec: JobSpec) -> Path:
+    return spec.convert_script or default_convert_script()
+
+
+def train(spec: JobSpec, train_rows: list, holdout_rows: list, events: Events) -> None:
     clock = Stopwatch()
+    convert_script = converter(spec)
     hyper = spec.hyper
     # Offline for good: the base comes from a local file, never a hub.
     for key in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):

@@ -18,9 +18,10 @@ import json
 import os
 import sys
 import time
+import traceback
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, TextIO
+from typing import Any, Callable, TextIO
 
 LLAMA_BUILD = "b11434"
 TARGET_MODULES = ["q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj"]
@@ -216,3 +217,31 @@ class Stopwatch:
 
     def total(self) -> float:
         return round(time.monotonic() - self._started, 3)
+
+
+def run_trainer(argv: list[str], script: str,
+                train: Callable[[JobSpec, list, list, Events], None],
+                check: Callable[[JobSpec], None] | None = None) -> int:
+    """The entry every trainer shares: the protocol channel, the spec and its datasets, `check`
+    (what the trainer needs before it starts), then `train`; a failure is reported on the channel
+    with its exit code (2 a bad spec or dataset, 1 training or conversion failed)."""
+    events = Events()
+    events.capture()
+    if len(argv) != 2:
+        events.emit("error", message=f"usage: {script} SPEC.json", kind="spec")
+        return 2
+    try:
+        spec = JobSpec.load(argv[1])
+        train_rows = read_conversations(spec.dataset)
+        holdout_rows = read_conversations(spec.holdout) if spec.holdout else []
+        if check is not None:
+            check(spec)
+        train(spec, train_rows, holdout_rows, events)
+        return 0
+    except SpecError as error:
+        events.emit("error", message=str(error), kind="spec")
+        return 2
+    except Exception as error:  # noqa: BLE001 - every failure is reported on the protocol channel
+        traceback.print_exc(file=sys.stderr)
+        events.emit("error", message=f"{type(error).__name__}: {error}", kind="training")
+        return 1

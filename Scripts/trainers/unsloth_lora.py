@@ -25,39 +25,17 @@ import shutil
 import subprocess
 import sys
 import time
-import traceback
 from pathlib import Path
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 from trainer_protocol import (  # noqa: E402
-    TARGET_MODULES, Events, JobSpec, SpecError, Stopwatch, default_convert_script, read_conversations)
+    TARGET_MODULES, Events, JobSpec, SpecError, Stopwatch, default_convert_script, run_trainer)
 
 TRAINER = "unsloth-lora"
 
 
 def main(argv: list[str]) -> int:
-    events = Events()
-    events.capture()
-    if len(argv) != 2:
-        events.emit("error", message="usage: unsloth_lora.py SPEC.json", kind="spec")
-        return 2
-    try:
-        spec = JobSpec.load(argv[1])
-        train_rows = read_conversations(spec.dataset)
-        holdout_rows = read_conversations(spec.holdout) if spec.holdout else []
-    except SpecError as error:
-        events.emit("error", message=str(error), kind="spec")
-        return 2
-    try:
-        train(spec, train_rows, holdout_rows, events)
-        return 0
-    except SpecError as error:
-        events.emit("error", message=str(error), kind="spec")
-        return 2
-    except Exception as error:  # noqa: BLE001 - every failure is reported on the protocol channel
-        traceback.print_exc(file=sys.stderr)
-        events.emit("error", message=f"{type(error).__name__}: {error}", kind="training")
-        return 1
+    return run_trainer(argv, "unsloth_lora.py", train)
 
 
 def hf_base(spec: JobSpec) -> str:

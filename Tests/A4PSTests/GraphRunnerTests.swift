@@ -98,7 +98,8 @@ import Testing
 
             // Another runner (as another process would) cannot drive a run this one is driving.
             let other = try GraphRunner(image: runtime.image)
-            try await runtime.image.defineMethod("rememberTwice", on: "BABS", source: "sleep(1) return {}")
+            // The node works long enough (5 s) that the refusal below comes while it runs, however busy the machine.
+            try await runtime.image.defineMethod("rememberTwice", on: "BABS", source: "sleep(5) return {}")
             async let slow = runtime.runner.start(graph: "BABS.memo", state: [:])
             var running: String?
             try await waitUntil("the slow run started") {
