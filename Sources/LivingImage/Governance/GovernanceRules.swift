@@ -24,6 +24,15 @@ public struct GovernanceRules: Sendable, Hashable {
     public var finetuneAllowed: Set<String>
     /// Fine-tune jobs the strategic loop may start in any 24 hours (`finetunes_per_day`).
     public var finetunesPerDay: Int
+    /// Personas the philosophical loop may rebind to a new base model (`ascension_allowed`).
+    public var ascensionAllowed: Set<String>
+    /// Whether a validated ascension waits for the Architect (`propose`, the default) or applies
+    /// itself (`auto`) (`ascension_policy`).
+    public var ascensionPolicy: AscensionPolicy
+    /// How a validated ascension is applied.
+    public enum AscensionPolicy: String, Sendable, Hashable, CaseIterable {
+        case propose, auto
+    }
     /// The slot that binds a persona to its model, which the strategic loop swaps.
     public static let modelSlot = "model"
 
@@ -37,10 +46,11 @@ public struct GovernanceRules: Sendable, Hashable {
         forbiddenPrimitives: ["os.execute", "io.", "require", "dofile", "loadfile", "load(", "debug.", "package."],
         forbiddenPython: ["subprocess", "socket", "ctypes", "os.system", "os.fork", "os.exec", "multiprocessing"],
         maxMethodBytes: 16384, forgeAllowed: ["BRICK", "ROBIN", "BABS"], finetuneAllowed: ["BRICK", "ROBIN", "BABS"],
-        finetunesPerDay: 4)
+        finetunesPerDay: 4, ascensionAllowed: ["BRICK", "ROBIN", "BABS"], ascensionPolicy: .propose)
 
     public init(protectedSlots: Set<String>, verifiedSlots: Set<String>, forbiddenPrimitives: [String], forbiddenPython: [String],
-                maxMethodBytes: Int, forgeAllowed: Set<String>, finetuneAllowed: Set<String> = [], finetunesPerDay: Int = 0) {
+                maxMethodBytes: Int, forgeAllowed: Set<String>, finetuneAllowed: Set<String> = [], finetunesPerDay: Int = 0,
+                ascensionAllowed: Set<String> = [], ascensionPolicy: AscensionPolicy = .propose) {
         self.protectedSlots = protectedSlots.union(Self.alwaysProtected)
         self.verifiedSlots = verifiedSlots.union(Self.alwaysVerified)
         self.forbiddenPrimitives = forbiddenPrimitives
@@ -49,6 +59,8 @@ public struct GovernanceRules: Sendable, Hashable {
         self.forgeAllowed = forgeAllowed
         self.finetuneAllowed = finetuneAllowed
         self.finetunesPerDay = finetunesPerDay
+        self.ascensionAllowed = ascensionAllowed
+        self.ascensionPolicy = ascensionPolicy
     }
 
     /// The rules of the keeper's codex in `protos` (the defaults where it has none).
@@ -68,6 +80,8 @@ public struct GovernanceRules: Sendable, Hashable {
                   maxMethodBytes: table?["max_method_bytes"]?.intValue ?? base.maxMethodBytes,
                   forgeAllowed: strings("forge_allowed").map(Set.init) ?? base.forgeAllowed,
                   finetuneAllowed: strings("finetune_allowed").map(Set.init) ?? base.finetuneAllowed,
-                  finetunesPerDay: table?["finetunes_per_day"]?.intValue ?? base.finetunesPerDay)
+                  finetunesPerDay: table?["finetunes_per_day"]?.intValue ?? base.finetunesPerDay,
+                  ascensionAllowed: strings("ascension_allowed").map(Set.init) ?? base.ascensionAllowed,
+                  ascensionPolicy: table?["ascension_policy"]?.stringValue.flatMap(AscensionPolicy.init(rawValue:)) ?? base.ascensionPolicy)
     }
 }

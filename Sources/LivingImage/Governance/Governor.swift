@@ -104,14 +104,18 @@ public struct Governor: Sendable {
         let verifier = author == .forge || author == .debugger
         for delta in proposal.deltas {
             let slot: String? = delta.subject.hasPrefix("slot:") ? String(delta.subject.dropFirst(5)) : nil
-            if slot == GovernanceRules.modelSlot, author == .strategic, proposal.path == .swap {
-                // The strategic loop rebinds a persona to a model it validated — only personas the codex lets it retune.
-                if !rules.finetuneAllowed.contains(proto) {
-                    veto("finetune_allowed", delta.subject, "the strategic loop may not rebind \(proto)'s model (finetune_allowed in "
+            if slot == GovernanceRules.modelSlot, author == .strategic || author == .ascension, proposal.path == .swap {
+                // The strategic loop rebinds a persona to a model it validated, the philosophical loop to a base model it
+                // ascended to — only personas the codex lets each of them rebind.
+                let (rule, allowed, loop) = author == .strategic
+                    ? ("finetune_allowed", rules.finetuneAllowed, "strategic")
+                    : ("ascension_allowed", rules.ascensionAllowed, "philosophical")
+                if !allowed.contains(proto) {
+                    veto(rule, delta.subject, "the \(loop) loop may not rebind \(proto)'s model (\(rule) in "
                         + "\(GovernanceRules.keeper)'s codex); the Architect may: `a4ps slot set \(proto) model '\"NAME\"'`")
                 }
                 if let after = delta.after, after.stringValue?.isEmpty ?? true {
-                    veto("finetune_allowed", delta.subject, "the strategic loop binds \(proto) to a model name, not \(after.jsonText.prefix(80))")
+                    veto(rule, delta.subject, "the \(loop) loop binds \(proto) to a model name, not \(after.jsonText.prefix(80))")
                 }
             } else if delta.subject == "codex" || slot.map { rules.protectedSlots.contains($0) } == true {
                 let what = slot.map { "the slot '\($0)'" } ?? "the codex"

@@ -5,6 +5,9 @@ public enum ChangeAuthor: String, Sendable, Codable, CaseIterable {
     case genesis, architect, forge, debugger, system
     /// The strategic loop: a fine-tuned model binding swapped in after validation.
     case strategic
+    /// The philosophical loop: a persona rebound to a new base model it ascended to, after
+    /// validation on a clone (and the Architect's approval unless ALFRED's codex says `auto`).
+    case ascension
 }
 
 /// One entry of the change log: an atomic change to one proto, with before/after of every
