@@ -111,6 +111,7 @@ let package = Package(
             name: "A4PSServer",
             dependencies: [
                 "LivingImage",
+                "A4PS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),

@@ -33,13 +33,16 @@ public final class Runtime: Sendable {
     public let finetune: FinetuneWorker
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
+    /// Codex amendments: ALFRED drafts them from persistent dissonance (or when asked), the Architect decides.
+    public let amendments: CodexAmendments
     private let watching: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker) {
+                 finetune: FinetuneWorker, amendments: CodexAmendments) {
         self.golden = golden
+        self.amendments = amendments
         self.finetune = finetune
         self.sandbox = sandbox
         self.debugger = debugger
@@ -72,11 +75,13 @@ public final class Runtime: Sendable {
             let scrapbookSlot = LateBound<Scrapbook>("the scrapbook")
             let forgeSlot = LateBound<ToolForge>("the Tool Forge")
             let imageSlot = LateBound<Image>("the image")
+            let proposalsSlot = LateBound<CodexProposalStore>("the codex proposals")
             let sandbox = PythonSandbox(settings: config.sandbox)
             let image = try await Image.open(
                 at: imagePath, create: create,
                 primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot)
-                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot), PythonTools.primitive(sandbox: sandbox, image: imageSlot)],
+                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot), PythonTools.primitive(sandbox: sandbox, image: imageSlot)]
+                    + AmendmentPrimitives.all(proposals: proposalsSlot, lifetime: config.philosophical.proposalLifetimeDays * 86_400),
                 limits: limits, logger: logger)
             do {
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
@@ -105,26 +110,40 @@ public final class Runtime: Sendable {
                 for job in try finetune.store.recover() {
                     (logger ?? Logger(label: "a4ps.strategic")).warning("fine-tune job \(job.id) of \(job.persona) lost its worker: \(job.reason ?? "")")
                 }
-                if config.strategic.scoreDeliberations {
-                    let oracle = Oracle(image: image, runner: runner, models: models, golden: golden,
-                                        goldenThreshold: config.strategic.goldenThreshold)
-                    let oracleLogger = logger ?? Logger(label: "a4ps.oracle")
-                    await runner.whenFinished { run in
-                        guard run.graph == "ALFRED.deliberation" else { return }
+                let proposals = try CodexProposalStore(image: image)
+                proposalsSlot.set(proposals)
+                let amendments = CodexAmendments(image: image, runner: runner, store: proposals,
+                                                 logger: logger ?? Logger(label: "a4ps.philosophical"))
+                let oracle = config.strategic.scoreDeliberations
+                    ? Oracle(image: image, runner: runner, models: models, golden: golden, goldenThreshold: config.strategic.goldenThreshold)
+                    : nil
+                let finishedLogger = logger ?? Logger(label: "a4ps.oracle")
+                await runner.whenFinished { run in
+                    guard run.graph == CodexAmendments.deliberation else { return }
+                    if let oracle {
                         do {
                             try await oracle.score(run: run.id)
                             finetune.enqueueDue()
                         } catch {
                             // A judge that fails leaves the run as it is: it can be scored later (`a4ps oracle score`).
-                            oracleLogger.warning("the Oracle could not score \(run.id): \(error)")
+                            finishedLogger.warning("the Oracle could not score \(run.id): \(error)")
                             image.events.publish(.emitted(proto: "ALFRED", name: "oracle.failed",
                                                           payload: ["run": .string(run.id), "error": .string("\(error)")]))
                         }
                     }
+                    do {
+                        try await amendments.consider(after: run)
+                    } catch {
+                        // The deliberation stands; the drafting failed and says why.
+                        finishedLogger.warning("ALFRED could not consider a codex amendment after \(run.id): \(error)")
+                        image.events.publish(.emitted(proto: "ALFRED", name: "philosophical.draft.failed",
+                                                      payload: ["run": .string(run.id), "error": .string("\(error)")]))
+                    }
                 }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune)
+                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune,
+                                      amendments: amendments)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {

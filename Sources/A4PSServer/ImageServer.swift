@@ -1,3 +1,4 @@
+import A4PS
 import Foundation
 import Hummingbird
 import LivingImage
@@ -12,10 +13,13 @@ import ServiceLifecycle
 /// tests alike.
 public struct ImageServer: Sendable {
     public let image: Image
+    /// The codex amendment proposals the Architect decides over `/proposals` (absent: those routes answer 404).
+    public let amendments: CodexAmendments?
     let logger: Logger
 
-    public init(image: Image, logger: Logger = Logger(label: "a4ps.server")) {
+    public init(image: Image, amendments: CodexAmendments? = nil, logger: Logger = Logger(label: "a4ps.server")) {
         self.image = image
+        self.amendments = amendments
         self.logger = logger
     }
 
@@ -32,6 +36,7 @@ public struct ImageServer: Sendable {
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         ImageRoutes(image: image, maxBody: configuration.maxBodyBytes, sends: SendGate(limit: configuration.maxConcurrentSends),
                     eventHeartbeat: configuration.eventHeartbeat).register(on: router)
+        if let amendments { ProposalRoutes(amendments: amendments, maxBody: configuration.maxBodyBytes).register(on: router) }
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "a4ps"),

@@ -79,6 +79,11 @@ public actor GraphRunner {
 
     public func history(_ id: String) throws -> [Checkpoint] { try store.checkpoints(of: id) }
 
+    /// The runs of `graph` (`PROTO.slot`) that finished since `since`, oldest first, with their final states.
+    public func finishedRuns(of graph: String, since: Date, limit: Int = 200) throws -> [(run: RunRecord, state: JSONValue)] {
+        try store.finishedRuns(of: graph, since: since, limit: limit)
+    }
+
     /// Every scoring of a run by the Oracle, oldest first.
     public func scores(_ id: String) throws -> [OracleScore] { try store.scores(of: id) }
 

@@ -49,12 +49,21 @@ struct ServeCommand: AsyncParsableCommand {
                     try? await Task.sleep(for: .seconds(5))
                 }
             }
-            defer { finetunes.cancel() }
-            try await ImageServer(image: runtime.image, logger: logger).run(server) { bound in
+            // Proposals the Architect did not decide in time expire, and ALFRED's runs waiting for them conclude.
+            let expiry = Task {
+                while !Task.isCancelled {
+                    do { try await runtime.amendments.expire() } catch { logger.warning("could not expire overdue proposals: \(error)") }
+                    try? await Task.sleep(for: .seconds(60))
+                }
+            }
+            defer { finetunes.cancel(); expiry.cancel() }
+            try await ImageServer(image: runtime.image, amendments: runtime.amendments, logger: logger).run(server) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
             finetunes.cancel()
+            expiry.cancel()
             await finetunes.value
+            await expiry.value
         }
     }
 }
