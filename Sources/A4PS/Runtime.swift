@@ -35,14 +35,21 @@ public final class Runtime: Sendable {
     public let debugger: LiveDebugger
     /// Codex amendments: ALFRED drafts them from persistent dissonance (or when asked), the Architect decides.
     public let amendments: CodexAmendments
+    /// The autotelic drive: goals from events, pursued by `a4ps serve` when the Architect is not waiting.
+    public let motivator: Motivator
+    /// Whether an Architect's request runs now (the motivator keeps out of its way); wrap each in ``serving(_:_:)``.
+    public var presence: ArchitectPresence { motivator.presence }
     private let watching: Task<Void, Never>
+    private let observing: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker, amendments: CodexAmendments) {
+                 finetune: FinetuneWorker, amendments: CodexAmendments, motivator: Motivator) {
         self.golden = golden
         self.amendments = amendments
+        self.motivator = motivator
+        observing = motivator.observe()
         self.finetune = finetune
         self.sandbox = sandbox
         self.debugger = debugger
@@ -140,10 +147,17 @@ public final class Runtime: Sendable {
                                                       payload: ["run": .string(run.id), "error": .string("\(error)")]))
                     }
                 }
+                let goals = try GoalStore(image: image)
+                let motivator = Motivator(
+                    image: image, store: goals, presence: try ArchitectPresence(image: image),
+                    handlers: GoalHandlers(image: image, runner: runner, scrapbook: scrapbook,
+                                           forge: { ToolForge(image: image, models: models, sandbox: sandbox) }, finetune: finetune,
+                                           amendments: amendments, store: goals, settings: config.motivator),
+                    settings: config.motivator, logger: logger ?? Logger(label: "a4ps.motivator"))
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
                                       sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune,
-                                      amendments: amendments)
+                                      amendments: amendments, motivator: motivator)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {
@@ -173,10 +187,18 @@ public final class Runtime: Sendable {
         }
     }
 
+    /// Runs `body` as an Architect's request (`what`: "ask", "send BRICK describe"): the motivator
+    /// starts no goal while it runs, and a running goal gives way at its next step.
+    public func serving<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        defer { motivator.wake() }
+        return try await presence.serving(what, body)
+    }
+
     /// Closes the image and the HTTP client.
     public func shutdown() async {
         image.events.finish()      // the debugger records what is still queued, then stops
         await watching.value
+        await observing.value      // the motivator queues goals for the events it still holds
         models.finishEvents()
         await models.embeddedServer?.stop()
         image.close()

@@ -40,6 +40,15 @@ enum JSONResponse {
             }
             return Self.error(status, error.description, code: error.code.rawValue)
         }
+        if let error = error as? MotivatorError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .noSuchGoal: .notFound
+            case .alreadyFinished: .conflict
+            case .disabled: .serviceUnavailable
+            case .invalidGoal: .badRequest
+            }
+            return Self.error(status, error.description, code: error.code.rawValue)
+        }
         guard let error = error as? ImageError else {
             return Self.error(.internalServerError, "\(error)", code: "internal")
         }

@@ -4,9 +4,10 @@ import LivingImage
 import ScriptedModelServer
 import Testing
 
-/// ALFRED's codex amendments end to end, on scripted models: persistent dissonance (or the
-/// Architect asking) → a drafting run that proposes and pauses → the Architect's decision (or the
-/// proposal's expiry) resumes it → the outcome is remembered; the codex changes only on approval.
+/// ALFRED's codex amendments end to end, on scripted models: persistent dissonance → the
+/// motivator's `amendment` goal (or the Architect asking) → a drafting run that proposes and pauses
+/// → the Architect's decision (or the proposal's expiry) resumes it → the outcome is remembered;
+/// the codex changes only on approval.
 @Suite struct CodexAmendmentTests {
     static let principle = "Weigh the people an answer affects before its speed."
     static let draft = #"{"persona": "BRICK", "principle": "\#(principle)", "reasoning": "BRICK and ROBIN kept disagreeing on speed against people."}"#
@@ -23,6 +24,17 @@ import Testing
                                                  state: ["task": .string(task), "max_turns": 1, "dissonance_threshold": 0.8])
         #expect(run.status == .done, "\(run.error ?? "")")
         return run
+    }
+
+    /// The motivator queues the amendment goal from the `philosophical.dissonance.persistent` event
+    /// (observed on the bus), then pursues it: ALFRED's drafting run.
+    func pursueAmendmentGoal(_ runtime: Runtime) async throws -> Goal? {
+        let queued = try await waitUntil("the amendment goal is queued") {
+            try runtime.motivator.store.goals().contains { $0.kind == .amendment && $0.status == .queued }
+        }
+        guard queued else { return nil }
+        guard case .pursued(let goal) = await runtime.motivator.runNext() else { return nil }
+        return goal
     }
 
     func finalState(_ runtime: Runtime, _ run: String) async throws -> JSONValue {
@@ -44,8 +56,12 @@ import Testing
             let events = runtime.image.events.subscribe()
             let third = try await deliberate(runtime, task)
 
-            // The third related dissonant run: ALFRED drafted, proposed, and his run waits for the Architect.
+            // The third related dissonant run: the motivator's goal has ALFRED draft and propose; his run waits for the Architect.
+            #expect(try store.proposals().isEmpty, "the draft is a goal, pursued when the Architect is not waiting")
+            let goal = try #require(try await pursueAmendmentGoal(runtime))
+            #expect(goal.kind == .amendment && goal.status == .done, "\(goal.reason ?? "")")
             let proposal = try #require(try store.proposals().first)
+            #expect(goal.outcome["proposal"]?.intValue == Int(proposal.id))
             #expect(proposal.status == .pending && proposal.proposer == .alfred && proposal.persona == "BRICK")
             #expect(proposal.diff.set["principles"]?.arrayValue == before + [.string(Self.principle)])
             let cited = proposal.evidence["runs"]?.arrayValue?.compactMap { $0["run"]?.stringValue } ?? []
@@ -80,8 +96,9 @@ import Testing
             let memories = try await runtime.scrapbook.search("Codex amendment proposal \(proposal.id)", mode: .text, limit: 5)
             #expect(memories.contains { $0.memory.text.contains("was approved") })
 
-            // A fourth dissonant run: the three already cited are not evidence again, so no new proposal.
+            // A fourth dissonant run: the three already cited are not evidence again, so no new amendment goal.
             _ = try await deliberate(runtime, task)
+            #expect(try runtime.motivator.store.goals().filter { $0.kind == .amendment }.count == 1)
             #expect(try store.proposals().count == 1)
         }
     }
@@ -93,6 +110,7 @@ import Testing
             _ = try await deliberate(runtime, "Which tea should the volunteers drink?")
             _ = try await deliberate(runtime, "Which colour suits the volunteers' badges?")
             _ = try await deliberate(runtime, "How many bicycles does the depot need?")
+            #expect(try runtime.motivator.store.goals().filter { $0.kind == .amendment }.isEmpty)
             #expect(try store.proposals().isEmpty)
 
             // Two related runs, then the strategic loop rebinds BRICK: the dissonance before it counts as addressed.
@@ -105,8 +123,9 @@ import Testing
             try await runtime.image.memory.swap(rebound, expecting: brick.version, author: .strategic, reason: "a validated fine-tune")
             _ = try await deliberate(runtime, task)
             _ = try await deliberate(runtime, task)
-            #expect(try store.proposals().isEmpty, "only two dissonant runs came after the fine-tune")
+            #expect(try runtime.motivator.store.goals().filter { $0.kind == .amendment }.isEmpty, "only two dissonant runs came after the fine-tune")
             let third = try await deliberate(runtime, task)
+            _ = try #require(try await pursueAmendmentGoal(runtime))
             let proposal = try #require(try store.proposals().first)
             let cited = proposal.evidence["runs"]?.arrayValue?.compactMap { $0["run"]?.stringValue } ?? []
             #expect(cited.count == 3 && cited.last == third.id)

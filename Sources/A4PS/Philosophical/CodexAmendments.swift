@@ -36,10 +36,12 @@ public struct CodexAmendments: Sendable {
     // MARK: Drafting
 
     /// After a finished deliberation: when it ended in dissonance, asks ALFRED (`considerAmendment`)
-    /// whether the unresolved dissonance has persisted long enough, and if so starts his drafting
-    /// run. Answers that run (paused for the Architect) or nil.
+    /// whether the unresolved dissonance has persisted long enough; if so, publishes
+    /// `philosophical.dissonance.persistent` with the runs it cites — the motivator turns that into
+    /// an `amendment` goal, pursued when the Architect is not waiting (``draft(fromRuns:trigger:)``).
+    /// Answers the cited runs, or nil.
     @discardableResult
-    public func consider(after run: RunRecord, now: Date = Date()) async throws -> RunRecord? {
+    public func consider(after run: RunRecord, now: Date = Date()) async throws -> [String]? {
         guard run.graph == Self.deliberation else { return nil }
         try await expire(now: now)
         let history = try await unresolvedDissonance(now: now)
@@ -54,13 +56,22 @@ public struct CodexAmendments: Sendable {
             logger.info("no codex amendment after \(run.id): \(verdict["reason"]?.stringValue ?? "")")
             return nil
         }
-        let cited = Set(verdict["runs"]?.arrayValue?.compactMap(\.stringValue) ?? [])
-        let evidence = history.filter { cited.contains($0.run) }
+        let cited = verdict["runs"]?.arrayValue?.compactMap(\.stringValue) ?? []
         image.events.publish(.emitted(proto: "ALFRED", name: "philosophical.dissonance.persistent", payload: [
-            "runs": .array(evidence.map { .string($0.run) }), "reason": verdict["reason"] ?? .null,
+            "runs": .array(cited.map { .string($0) }), "reason": verdict["reason"] ?? .null, "task": .string(task),
         ]))
-        return try await startDraft(persona: nil, concern: nil, trigger: verdict["reason"]?.stringValue ?? "persistent dissonance",
-                                    evidence: evidence)
+        return cited
+    }
+
+    /// ALFRED drafts an amendment from the dissonant deliberations `runs` (a motivator goal's
+    /// evidence). Answers his drafting run: paused for the Architect, or done/failed without a proposal.
+    public func draft(fromRuns runs: [String], trigger: String, now: Date = Date()) async throws -> RunRecord {
+        let wanted = Set(runs)
+        let evidence = try await dissonantRuns(since: now.addingTimeInterval(-365 * 86_400), now: now).filter { wanted.contains($0.run) }
+        guard !evidence.isEmpty else {
+            throw CodexProposalError(.invalidDiff, "none of the runs \(runs.joined(separator: ", ")) is a dissonant deliberation of this image")
+        }
+        return try await startDraft(persona: nil, concern: nil, trigger: trigger, evidence: evidence)
     }
 
     /// The Architect asks ALFRED to draft an amendment of `persona`'s codex (`a4ps codex propose

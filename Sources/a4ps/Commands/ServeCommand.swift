@@ -56,14 +56,29 @@ struct ServeCommand: AsyncParsableCommand {
                     try? await Task.sleep(for: .seconds(60))
                 }
             }
-            defer { finetunes.cancel(); expiry.cancel() }
-            try await ImageServer(image: runtime.image, amendments: runtime.amendments, logger: logger).run(server) { bound in
+            // The motivator pursues its goals while no request of the Architect's runs; the curiosity review looks for gaps.
+            let motivator = Task { await runtime.motivator.run() }
+            let curiosity = Task {
+                guard runtime.config.motivator.enabled else { return }
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(runtime.config.motivator.curiosityIntervalSeconds))
+                    if Task.isCancelled { break }
+                    do { try await runtime.motivator.reviewCuriosity() } catch { logger.warning("the curiosity review failed: \(error)") }
+                }
+            }
+            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel() }
+            try await ImageServer(image: runtime.image, amendments: runtime.amendments, motivator: runtime.motivator,
+                                  logger: logger).run(server) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
             finetunes.cancel()
             expiry.cancel()
+            motivator.cancel()
+            curiosity.cancel()
             await finetunes.value
             await expiry.value
+            await motivator.value
+            await curiosity.value
         }
     }
 }
