@@ -53,7 +53,7 @@ public struct CodexAmendments: Sendable {
                                               "dissonance": .number($0.dissonance), "age_hours": .number($0.ageHours)] }),
         ])
         guard verdict["draft"]?.boolValue == true else {
-            logger.info("no codex amendment after \(run.id): \(verdict["reason"]?.stringValue ?? "")")
+            logger.debug("no codex amendment after \(run.id): \(verdict["reason"]?.stringValue ?? "")")
             return nil
         }
         let cited = verdict["runs"]?.arrayValue?.compactMap(\.stringValue) ?? []
@@ -97,7 +97,7 @@ public struct CodexAmendments: Sendable {
         if let persona { state["persona"] = .string(persona) }
         if let concern, !concern.isEmpty { state["concern"] = .string(concern) }
         let run = try await runner.start(graph: Self.graph, state: .object(state))
-        logger.info("ALFRED's amendment run \(run.id): \(run.status.rawValue)")
+        logger.debug("ALFRED's amendment run \(run.id): \(run.status.rawValue)")
         return run
     }
 

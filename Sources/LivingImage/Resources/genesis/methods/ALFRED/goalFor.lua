@@ -17,7 +17,7 @@ if e == "cognitive_dissonance" then
   return {kind = "deliberation", key = "dissonance:" .. task, priority = priority("dissonance", 5),
     title = followUp .. clip(task, 120),
     args = {task = followUp .. task .. "\nBRICK held: " .. clip(p.brick, 600) .. "\nROBIN held: " .. clip(p.robin, 600) ..
-      "\nFind the position both can hold, and say what each must concede."}}
+      "\nFind the position both can hold, and say what each must concede.", max_turns = tonumber(rules.follow_up_turns) or 2}}
 elseif e == "philosophical.dissonance.persistent" then
   return {kind = "amendment", priority = priority("amendment", 6),
     title = "Draft a codex amendment for persistent dissonance on: " .. clip(p.task, 120),
@@ -37,7 +37,7 @@ elseif e == "debug.unfixed" then
   return {kind = "deliberation", key = "unfixed:" .. what, priority = priority("unfixed", 4),
     title = "Why does " .. what .. " keep failing?",
     args = {task = "The method " .. what .. " failed and the live debugger could not repair it (" .. clip(p.reason or p.error, 400) ..
-      "). What should it do instead, and how should it be rewritten?"}}
+      "). What should it do instead, and how should it be rewritten?", max_turns = tonumber(rules.follow_up_turns) or 2}}
 elseif e == "oracle.scored" then
   local floor = tonumber(rules.oracle_floor) or 2.5
   local overall = tonumber(p.overall) or 5
