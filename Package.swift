@@ -182,6 +182,11 @@ let package = Package(
             path: "Benchmarks/Sources/mind-bench"
         ),
         .executableTarget(
+            name: "motivator-bench",
+            dependencies: ["A4PS", "Inference", "LivingImage", "ScriptedModelServer"],
+            path: "Benchmarks/Sources/motivator-bench"
+        ),
+        .executableTarget(
             name: "scrapbook-bench",
             dependencies: ["Scrapbook"],
             path: "Benchmarks/Sources/scrapbook-bench"
