@@ -31,6 +31,8 @@ public final class Runtime: Sendable {
     public let golden: GoldenDataset
     /// Fine-tunes: jobs queued, run, validated and swapped in (`a4ps finetune`).
     public let finetune: FinetuneWorker
+    /// Ascensions: candidate base models evaluated on a clone, proposed, applied (`a4ps ascend`).
+    public let ascension: AscensionWorker
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     private let watching: Task<Void, Never>
@@ -38,9 +40,10 @@ public final class Runtime: Sendable {
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker) {
+                 finetune: FinetuneWorker, ascension: AscensionWorker) {
         self.golden = golden
         self.finetune = finetune
+        self.ascension = ascension
         self.sandbox = sandbox
         self.debugger = debugger
         watching = debugger.watch(repairing: repairing)
@@ -99,7 +102,15 @@ public final class Runtime: Sendable {
                 let finetune = FinetuneWorker(
                     image: image, models: models, golden: golden, store: try FinetuneJobStore(image: image), settings: config.strategic,
                     trainer: Trainer(command: .configured(config.strategic)), jobsDirectory: imagePath + ".finetune",
+                    trainerBases: Dictionary(config.ascension.candidates.compactMap { candidate in candidate.trainerBase.map { (candidate.name, $0) } },
+                                             uniquingKeysWith: { first, _ in first }),
                     logger: logger ?? Logger(label: "a4ps.strategic"))
+                let ascension = AscensionWorker(
+                    image: image, models: models, golden: golden, finetune: finetune, runner: runner, store: try AscensionStore(image: image),
+                    config: config, trainer: Trainer(command: .configured(config.strategic)), workDirectory: imagePath + ".ascension",
+                    logger: logger ?? Logger(label: "a4ps.ascension"))
+                // The models ascensions serve first: the strategic loop's adapters may have them as their base.
+                try await ascension.restore()
                 try await finetune.restoreAdapters()
                 // A job whose worker died (a4ps killed mid-training) is found again: queued anew or failed, never forgotten.
                 for job in try finetune.store.recover() {
@@ -124,7 +135,7 @@ public final class Runtime: Sendable {
                 }
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune)
+                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune, ascension: ascension)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {
