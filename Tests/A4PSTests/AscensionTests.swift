@@ -266,6 +266,25 @@ import Testing
         }
     }
 
+    @Test func onAVLLMServerTheCandidatesAreWhatItServesAndNothingIsPulled() async throws {
+        try await withAscensionRuntime(configure: { config in
+            let host = config.backends["ollama"]!.host
+            config.backends["vllm"] = BackendSettings(name: "vllm", kind: .openai, host: host)
+            config.personas["brick"] = PersonaRouting(backend: "vllm")
+            config.ascension.adapterExamples = 0
+        }) { runtime, server in
+            let (candidates, _) = await runtime.ascension.catalog.candidates(for: "BRICK", current: runtime.models.model(for: "brick"))
+            let byName = Dictionary(candidates.map { ($0.name, $0) }, uniquingKeysWith: { a, _ in a })
+            #expect(byName["mistral:7b-instruct"]?.availability == .present && byName["qwen2.5:7b"]?.availability == .notServed)
+            let unserved = try await runtime.ascension.evaluate(persona: "BRICK", candidate: "qwen2.5:7b")
+            #expect(unserved.status == .failed && unserved.reason?.contains("vllm serve qwen2.5:7b") == true, "\(unserved.reason ?? "")")
+            // A model it serves is evaluated (its memory is vLLM's own: no VRAM check), judged like any other.
+            let served = try await runtime.ascension.evaluate(persona: "BRICK", candidate: "mistral:7b-instruct")
+            #expect(served.status == .rejected && served.scores?.old == 3 && served.scores?.new == 3, "\(served.reason ?? "")")
+            #expect(await !server.requests().contains { $0.path == "/api/pull" })
+        }
+    }
+
     // MARK: Helpers
 
     /// The models the scripted Ollama has pulled (its `/api/tags`).

@@ -45,7 +45,10 @@ struct ProposalsCommand: AsyncParsableCommand {
             }
             // Ascension proposals share the list and its ids (ProposalsCommand+Ascension.swift).
             lines += try await ProposalsCommand.ascensionLines(options, status: status)
-            if lines.isEmpty { emitLine("no proposals (`a4ps codex propose PERSONA --set KEY=JSON` asks for a codex amendment, `a4ps ascend evaluate` may lead to an ascension)") }
+            if lines.isEmpty {
+                emitLine("no codex proposals (`a4ps codex propose PERSONA --set KEY=JSON` asks for one) and no ascension proposals "
+                    + "(`a4ps ascend evaluate PERSONA MODEL` may lead to one)")
+            }
             for entry in lines.sorted(by: { $0.id > $1.id }) { emitLine(entry.line) }
         }
     }
