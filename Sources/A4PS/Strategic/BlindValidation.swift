@@ -35,6 +35,9 @@ public struct BlindValidation: Sendable, Hashable {
         public var text: String
         /// How long the mind took to answer.
         public var duration: Duration
+        /// The tokens it was given and gave (when the server said).
+        public var promptTokens = 0
+        public var completionTokens = 0
     }
 
     /// One of the two minds could not answer (`mind`: `old` or `new`).
@@ -60,6 +63,8 @@ public struct BlindValidation: Sendable, Hashable {
     public var requests: [String] = []
     /// Seconds each mind spent answering, in all.
     public var answerSeconds: [String: Double] = [:]
+    /// Tokens each mind was given and gave, in all (`old`/`new` → `prompt`, `completion`).
+    public var answerTokens: [String: [String: Int]] = [:]
 
     public var oldMean: Double { Self.mean(old) }
     public var newMean: Double { Self.mean(new) }
@@ -77,6 +82,7 @@ public struct BlindValidation: Sendable, Hashable {
         ]
         if !requests.isEmpty { object["requests"] = .array(requests.map { .string(String($0.prefix(Self.keptAnswerCharacters))) }) }
         if !answerSeconds.isEmpty { object["answer_seconds"] = .object(answerSeconds.mapValues { .number($0) }) }
+        if !answerTokens.isEmpty { object["answer_tokens"] = .object(answerTokens.mapValues { .object($0.mapValues { .int($0) }) }) }
         return .object(object)
     }
 
@@ -138,12 +144,18 @@ public struct BlindValidation: Sendable, Hashable {
                 } catch {
                     throw MindFailed(mind: mind, model: model, underlying: error)
                 }
-                answers.append(Answer(prompt: index, mind: mind, model: model, text: result.text, duration: ContinuousClock.now - asked))
+                answers.append(Answer(prompt: index, mind: mind, model: model, text: result.text, duration: ContinuousClock.now - asked,
+                                      promptTokens: result.usage?.promptTokens ?? 0, completionTokens: result.usage?.completionTokens ?? 0))
             }
         }
         try screen(answers.filter { $0.mind == "new" })
         var timing: [String: Double] = [:]
-        for answer in answers { timing[answer.mind, default: 0] += seconds(answer.duration) }
+        var tokens: [String: [String: Int]] = [:]
+        for answer in answers {
+            timing[answer.mind, default: 0] += seconds(answer.duration)
+            tokens[answer.mind, default: [:]]["prompt", default: 0] += answer.promptTokens
+            tokens[answer.mind, default: [:]]["completion", default: 0] += answer.completionTokens
+        }
         answers.shuffle()
         var old: [Judgement] = []
         var new: [Judgement] = []
@@ -171,6 +183,6 @@ public struct BlindValidation: Sendable, Hashable {
         new.sort { $0.prompt < $1.prompt }
         return BlindValidation(promptSource: promptSource, prompts: requests.count, old: old, new: new,
                                order: answers.map { "\($0.prompt):\($0.mind)" }, duration: ContinuousClock.now - started,
-                               requests: requests.map { rendered($0, persona: persona.name) }, answerSeconds: timing)
+                               requests: requests.map { rendered($0, persona: persona.name) }, answerSeconds: timing, answerTokens: tokens)
     }
 }
