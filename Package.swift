@@ -111,6 +111,7 @@ let package = Package(
             name: "A4PSServer",
             dependencies: [
                 "LivingImage",
+                "A4PS",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
@@ -179,6 +180,11 @@ let package = Package(
             dependencies: ["A4PS", "Inference", "LivingImage", .product(name: "AsyncHTTPClient", package: "async-http-client"),
                            .product(name: "NIOCore", package: "swift-nio")],
             path: "Benchmarks/Sources/mind-bench"
+        ),
+        .executableTarget(
+            name: "motivator-bench",
+            dependencies: ["A4PS", "Inference", "LivingImage", "ScriptedModelServer"],
+            path: "Benchmarks/Sources/motivator-bench"
         ),
         .executableTarget(
             name: "scrapbook-bench",

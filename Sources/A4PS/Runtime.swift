@@ -35,13 +35,23 @@ public final class Runtime: Sendable {
     public let ascension: AscensionWorker
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
+    /// Codex amendments: ALFRED drafts them from persistent dissonance (or when asked), the Architect decides.
+    public let amendments: CodexAmendments
+    /// The autotelic drive: goals from events, pursued by `a4ps serve` when the Architect is not waiting.
+    public let motivator: Motivator
+    /// Whether an Architect's request runs now (the motivator keeps out of its way); wrap each in ``serving(_:_:)``.
+    public var presence: ArchitectPresence { motivator.presence }
     private let watching: Task<Void, Never>
+    private let observing: Task<Void, Never>
     private let httpClient: HTTPClient
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker, ascension: AscensionWorker) {
+                 finetune: FinetuneWorker, ascension: AscensionWorker, amendments: CodexAmendments, motivator: Motivator) {
         self.golden = golden
+        self.amendments = amendments
+        self.motivator = motivator
+        observing = motivator.observe()
         self.finetune = finetune
         self.ascension = ascension
         self.sandbox = sandbox
@@ -75,11 +85,13 @@ public final class Runtime: Sendable {
             let scrapbookSlot = LateBound<Scrapbook>("the scrapbook")
             let forgeSlot = LateBound<ToolForge>("the Tool Forge")
             let imageSlot = LateBound<Image>("the image")
+            let proposalsSlot = LateBound<CodexProposalStore>("the codex proposals")
             let sandbox = PythonSandbox(settings: config.sandbox)
             let image = try await Image.open(
                 at: imagePath, create: create,
                 primitives: PersonaPrimitives.all(models: models) + MemoryPrimitives.all(scrapbook: scrapbookSlot)
-                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot), PythonTools.primitive(sandbox: sandbox, image: imageSlot)],
+                    + [RunContext.primitive, ForgePrimitive.make(forgeSlot), PythonTools.primitive(sandbox: sandbox, image: imageSlot)]
+                    + AmendmentPrimitives.all(proposals: proposalsSlot, lifetime: config.philosophical.proposalLifetimeDays * 86_400),
                 limits: limits, logger: logger)
             do {
                 var scrapbookLogger = logger ?? Logger(label: "a4ps.scrapbook")
@@ -116,26 +128,47 @@ public final class Runtime: Sendable {
                 for job in try finetune.store.recover() {
                     (logger ?? Logger(label: "a4ps.strategic")).warning("fine-tune job \(job.id) of \(job.persona) lost its worker: \(job.reason ?? "")")
                 }
-                if config.strategic.scoreDeliberations {
-                    let oracle = Oracle(image: image, runner: runner, models: models, golden: golden,
-                                        goldenThreshold: config.strategic.goldenThreshold)
-                    let oracleLogger = logger ?? Logger(label: "a4ps.oracle")
-                    await runner.whenFinished { run in
-                        guard run.graph == "ALFRED.deliberation" else { return }
+                let proposals = try CodexProposalStore(image: image)
+                proposalsSlot.set(proposals)
+                let amendments = CodexAmendments(image: image, runner: runner, store: proposals,
+                                                 logger: logger ?? Logger(label: "a4ps.philosophical"))
+                let oracle = config.strategic.scoreDeliberations
+                    ? Oracle(image: image, runner: runner, models: models, golden: golden, goldenThreshold: config.strategic.goldenThreshold)
+                    : nil
+                let finishedLogger = logger ?? Logger(label: "a4ps.oracle")
+                await runner.whenFinished { run in
+                    guard run.graph == CodexAmendments.deliberation else { return }
+                    if let oracle {
                         do {
                             try await oracle.score(run: run.id)
                             finetune.enqueueDue()
                         } catch {
                             // A judge that fails leaves the run as it is: it can be scored later (`a4ps oracle score`).
-                            oracleLogger.warning("the Oracle could not score \(run.id): \(error)")
+                            finishedLogger.warning("the Oracle could not score \(run.id): \(error)")
                             image.events.publish(.emitted(proto: "ALFRED", name: "oracle.failed",
                                                           payload: ["run": .string(run.id), "error": .string("\(error)")]))
                         }
                     }
+                    do {
+                        try await amendments.consider(after: run)
+                    } catch {
+                        // The deliberation stands; the drafting failed and says why.
+                        finishedLogger.warning("ALFRED could not consider a codex amendment after \(run.id): \(error)")
+                        image.events.publish(.emitted(proto: "ALFRED", name: "philosophical.draft.failed",
+                                                      payload: ["run": .string(run.id), "error": .string("\(error)")]))
+                    }
                 }
+                let goals = try GoalStore(image: image)
+                let motivator = Motivator(
+                    image: image, store: goals, presence: try ArchitectPresence(image: image),
+                    handlers: GoalHandlers(image: image, runner: runner, scrapbook: scrapbook,
+                                           forge: { ToolForge(image: image, models: models, sandbox: sandbox) }, finetune: finetune,
+                                           amendments: amendments, store: goals, settings: config.motivator),
+                    settings: config.motivator, logger: logger ?? Logger(label: "a4ps.motivator"))
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune, ascension: ascension)
+                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune, ascension: ascension,
+                                      amendments: amendments, motivator: motivator)
                 runtime.forwardModelEvents()
                 return runtime
             } catch {
@@ -165,10 +198,18 @@ public final class Runtime: Sendable {
         }
     }
 
+    /// Runs `body` as an Architect's request (`what`: "ask", "send BRICK describe"): the motivator
+    /// starts no goal while it runs, and a running goal gives way at its next step.
+    public func serving<T>(_ what: String, _ body: () async throws -> T) async throws -> T {
+        defer { motivator.wake() }
+        return try await presence.serving(what, body)
+    }
+
     /// Closes the image and the HTTP client.
     public func shutdown() async {
         image.events.finish()      // the debugger records what is still queued, then stops
         await watching.value
+        await observing.value      // the motivator queues goals for the events it still holds
         models.finishEvents()
         await models.embeddedServer?.stop()
         image.close()

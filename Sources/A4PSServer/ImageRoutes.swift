@@ -1,3 +1,4 @@
+import A4PS
 import Foundation
 import Hummingbird
 import LivingImage
@@ -19,6 +20,8 @@ struct ImageRoutes: Sendable {
     let maxBody: Int
     let sends: SendGate
     let eventHeartbeat: Duration
+    /// Sends are the Architect's requests: while one runs, the motivator's goals keep out of the way.
+    var motivator: Motivator? = nil
 
     func register(on router: Router<ImageRequestContext>) {
         // Anyone on the machine may ask whether the server is up, so it says nothing more.
@@ -40,8 +43,10 @@ struct ImageRoutes: Sendable {
             let response = await sends.run {
                 await respondAsync {
                     let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
-                    let answer = try await image.send(try context.parameters.require("proto"), try context.parameters.require("selector"), args)
-                    return ["answer": answer]
+                    let (proto, selector) = (try context.parameters.require("proto"), try context.parameters.require("selector"))
+                    guard let motivator else { return ["answer": try await image.send(proto, selector, args)] }
+                    defer { motivator.wake() }
+                    return ["answer": try await motivator.presence.serving("send \(proto) \(selector)") { try await image.send(proto, selector, args) }]
                 }
             }
             return response ?? JSONResponse.busy(sends.limit)

@@ -1,3 +1,4 @@
+import A4PS
 import Foundation
 import Hummingbird
 import LivingImage
@@ -12,10 +13,17 @@ import ServiceLifecycle
 /// tests alike.
 public struct ImageServer: Sendable {
     public let image: Image
+    /// The codex amendment proposals the Architect decides over `/proposals` (absent: those routes answer 404).
+    public let amendments: CodexAmendments?
+    /// The motivator whose goals the Architect sees over `/goals`, and which keeps out of the way of
+    /// the sends made here (absent: no `/goals` routes).
+    public let motivator: Motivator?
     let logger: Logger
 
-    public init(image: Image, logger: Logger = Logger(label: "a4ps.server")) {
+    public init(image: Image, amendments: CodexAmendments? = nil, motivator: Motivator? = nil, logger: Logger = Logger(label: "a4ps.server")) {
         self.image = image
+        self.amendments = amendments
+        self.motivator = motivator
         self.logger = logger
     }
 
@@ -31,7 +39,9 @@ public struct ImageServer: Sendable {
         if let token = configuration.token { router.add(middleware: TokenMiddleware(token: token)) }
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         ImageRoutes(image: image, maxBody: configuration.maxBodyBytes, sends: SendGate(limit: configuration.maxConcurrentSends),
-                    eventHeartbeat: configuration.eventHeartbeat).register(on: router)
+                    eventHeartbeat: configuration.eventHeartbeat, motivator: motivator).register(on: router)
+        if let amendments { ProposalRoutes(amendments: amendments, maxBody: configuration.maxBodyBytes).register(on: router) }
+        if let motivator { GoalRoutes(motivator: motivator).register(on: router) }
         return Application(
             router: router,
             configuration: ApplicationConfiguration(address: .hostname(configuration.host, port: configuration.port), serverName: "a4ps"),

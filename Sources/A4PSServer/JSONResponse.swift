@@ -1,3 +1,4 @@
+import A4PS
 import Hummingbird
 import LivingImage
 import NIOCore
@@ -31,6 +32,23 @@ enum JSONResponse {
     }
 
     static func from(_ error: any Error) -> Response {
+        if let error = error as? CodexProposalError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .noSuchProposal, .noSuchPersona: .notFound
+            case .alreadyDecided, .expired, .conflict, .alreadyRejected, .duplicate: .conflict
+            case .invalidDiff: .badRequest
+            }
+            return Self.error(status, error.description, code: error.code.rawValue)
+        }
+        if let error = error as? MotivatorError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .noSuchGoal: .notFound
+            case .alreadyFinished: .conflict
+            case .disabled: .serviceUnavailable
+            case .invalidGoal: .badRequest
+            }
+            return Self.error(status, error.description, code: error.code.rawValue)
+        }
         guard let error = error as? ImageError else {
             return Self.error(.internalServerError, "\(error)", code: "internal")
         }

@@ -11,7 +11,7 @@ struct A4PSCommand: AsyncParsableCommand {
             ImageCommand.self, InspectCommand.self, SendCommand.self, MethodCommand.self, SlotCommand.self,
             BatchCommand.self, ServeCommand.self, ThinkCommand.self, DoctorCommand.self, ModelsCommand.self,
             MemoryCommand.self, RunsCommand.self, AskCommand.self, ForgeCommand.self, DebugCommand.self,
-            OracleCommand.self, GoldenCommand.self, FinetuneCommand.self, ProposalsCommand.self, CodexCommand.self,
+            OracleCommand.self, GoldenCommand.self, FinetuneCommand.self, ProposalsCommand.self, CodexCommand.self, GoalsCommand.self,
             AscendCommand.self,
         ]
     )

@@ -38,24 +38,34 @@ public actor GraphRunner {
     /// Starts a run of the graph in slot `graph` (`PROTO.slot`) on `state`, and drives it until
     /// it finishes, pauses or fails.
     public func start(graph: String, state: JSONValue) async throws -> RunRecord {
+        try await drive(try await create(graph: graph, state: state), input: nil)
+    }
+
+    /// Creates a run of the graph in slot `graph` on `state` without driving it: ``resume(_:input:yieldWhen:)``
+    /// drives it (so a caller can remember the run before any of it happens).
+    public func create(graph: String, state: JSONValue) async throws -> RunRecord {
         let definition = try await loadGraph(graph)
         guard state.objectValue != nil else { throw GraphError.invalidGraph("a run's initial state must be an object") }
         let now = Date()
         let run = RunRecord(id: Self.newRunID(), graph: graph, status: .running, step: 0, next: definition.entry, interrupt: nil,
                             answers: [], error: nil, forkedFrom: nil, createdAt: now, updatedAt: now)
         try store.create(run, initial: Checkpoint(run: run.id, step: 0, node: nil, next: definition.entry, state: state, at: now))
-        return try await drive(run, input: nil)
+        return run
     }
 
     /// Continues a run from its last checkpoint — after a crash, a failure, or (with the human's
     /// `input`) a pause.
-    public func resume(_ id: String, input: JSONValue? = nil) async throws -> RunRecord {
+    ///
+    /// With `yieldWhen`, the run is asked before each node whether to give way (the motivator's
+    /// goals yield to the Architect): when it answers true, the run stops at its last checkpoint,
+    /// still `running` and free for a later `resume` — nothing is lost or redone.
+    public func resume(_ id: String, input: JSONValue? = nil, yieldWhen: (@Sendable () async -> Bool)? = nil) async throws -> RunRecord {
         guard let run = try store.run(id) else { throw GraphError(description: "there is no run \(id) (see `a4ps runs list`)") }
         guard run.status != .done else { return run }
         if run.status == .paused && input == nil {
             throw GraphError(description: "run \(id) is waiting for a human: resume it with --input JSON (it asked: \(run.interrupt?.jsonText ?? "null"))")
         }
-        return try await drive(run, input: input)
+        return try await drive(run, input: input, yieldWhen: yieldWhen)
     }
 
     /// Starts a new run from checkpoint `step` of run `id` (optionally with another state); the
@@ -79,6 +89,11 @@ public actor GraphRunner {
 
     public func history(_ id: String) throws -> [Checkpoint] { try store.checkpoints(of: id) }
 
+    /// The runs of `graph` (`PROTO.slot`) that finished since `since`, oldest first, with their final states.
+    public func finishedRuns(of graph: String, since: Date, limit: Int = 200) throws -> [(run: RunRecord, state: JSONValue)] {
+        try store.finishedRuns(of: graph, since: since, limit: limit)
+    }
+
     /// Every scoring of a run by the Oracle, oldest first.
     public func scores(_ id: String) throws -> [OracleScore] { try store.scores(of: id) }
 
@@ -91,7 +106,8 @@ public actor GraphRunner {
 
     // MARK: Driving
 
-    private func drive(_ start: RunRecord, input firstInput: JSONValue?) async throws -> RunRecord {
+    private func drive(_ start: RunRecord, input firstInput: JSONValue?,
+                       yieldWhen: (@Sendable () async -> Bool)? = nil) async throws -> RunRecord {
         guard active.insert(start.id).inserted else { throw GraphError(description: "run \(start.id) is already running in this process") }
         defer { active.remove(start.id) }
         // One process advances a run: the lease is taken here, renewed while a node works, and
@@ -118,6 +134,12 @@ public actor GraphRunner {
             throw GraphError(description: "run \(run.id) has lost its checkpoint \(run.step)")
         }
         while checkpoint.next != GraphDefinition.end {
+            if let yieldWhen, await yieldWhen() {
+                run.updatedAt = Date()
+                try store.update(run, releasingLeaseOf: leaseOwner)
+                image.events.publish(.runStopped(run: run.id, status: "yielded", detail: .string(checkpoint.next)))
+                return run
+            }
             let graph: GraphDefinition
             do {
                 graph = try await loadGraph(run.graph)

@@ -133,6 +133,20 @@ struct RunStore: Sendable {
         }
     }
 
+    /// The runs of `graph` that finished since `since`, oldest first, each with its final state.
+    func finishedRuns(of graph: String, since: Date, limit: Int) throws -> [(run: RunRecord, state: JSONValue)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT r.*, c.state AS final_state FROM deliberation_runs r
+                JOIN deliberation_checkpoints c ON c.run = r.id AND c.step = r.step
+                WHERE r.graph = ? AND r.status = 'done' AND r.updated_at >= ?
+                ORDER BY r.updated_at DESC LIMIT ?
+                """, arguments: [graph, since.timeIntervalSince1970, limit]).map { row in
+                (try Self.run(row), try JSONValue(parsing: row["final_state"] as String))
+            }.reversed()
+        }
+    }
+
     /// Records one scoring of a run by the Oracle.
     func record(_ score: OracleScore) throws {
         try database.write { db in

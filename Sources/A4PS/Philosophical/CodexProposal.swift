@@ -46,6 +46,8 @@ public struct CodexProposal: Sendable, Hashable {
     public var note: String?
     /// The change-log entry that applied an approved proposal.
     public var changeID: Int64?
+    /// The deliberation run that drafted it and waits (paused) for the decision, when ALFRED drafted it.
+    public var run: String?
 
     /// Whether the Architect may still decide it at `now`.
     public func isOpen(at now: Date = Date()) -> Bool { status == .pending && expiresAt > now }
@@ -61,6 +63,7 @@ public struct CodexProposal: Sendable, Hashable {
         if let decidedAt { object["decided_at"] = .number(decidedAt.timeIntervalSince1970) }
         if let note { object["note"] = .string(note) }
         if let changeID { object["change"] = .int(Int(changeID)) }
+        if let run { object["run"] = .string(run) }
         return .object(object)
     }
 }

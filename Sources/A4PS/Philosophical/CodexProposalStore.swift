@@ -42,6 +42,10 @@ public struct CodexProposalStore: Sendable {
                 CREATE INDEX codex_proposals_status ON codex_proposals(status);
                 """)
         }
+        // The deliberation run that drafted a proposal waits (paused) for its decision.
+        migrator.registerMigration("philosophical.v2") { db in
+            try db.execute(sql: "ALTER TABLE codex_proposals ADD COLUMN run_id TEXT")
+        }
         try migrator.migrateShared(database)
     }
 
@@ -51,7 +55,8 @@ public struct CodexProposalStore: Sendable {
     /// Refused when the diff is malformed or changes nothing, when the same amendment is already
     /// pending, and when it was rejected before and `evidence` brings nothing new.
     public func propose(persona name: String, diff: CodexDiff, evidence: JSONValue = .null, reasoning: String = "",
-                        proposer: CodexProposal.Proposer, lifetime: TimeInterval = defaultLifetime, now: Date = Date()) throws -> CodexProposal {
+                        proposer: CodexProposal.Proposer, run: String? = nil, lifetime: TimeInterval = defaultLifetime,
+                        now: Date = Date()) throws -> CodexProposal {
         let persona = name.uppercased()
         try diff.validate()
         guard let proto = image.memory.proto(named: persona), proto.codex.objectValue != nil else {
@@ -80,11 +85,11 @@ public struct CodexProposalStore: Sendable {
             }
             try db.execute(sql: """
                 INSERT INTO codex_proposals(persona, status, diff, diff_digest, base_version, base_digest, evidence, evidence_digest,
-                    reasoning, proposer, created_at, expires_at)
-                VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
+                    reasoning, proposer, created_at, expires_at, run_id)
+                VALUES (?, 'pending', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)
                 """, arguments: [persona, diff.json.jsonText, diffDigest, proto.version, CodexDiff.digest(proto.codex), evidence.jsonText,
                                  evidenceDigest, reasoning, proposer.rawValue, now.timeIntervalSince1970,
-                                 now.timeIntervalSince1970 + lifetime])
+                                 now.timeIntervalSince1970 + lifetime, run])
             return db.lastInsertedRowID
         }
         let proposal = try require(id)
@@ -236,7 +241,7 @@ public struct CodexProposalStore: Sendable {
             evidence: (try? JSONValue(parsing: row["evidence"] as String)) ?? .null, reasoning: row["reasoning"],
             proposer: CodexProposal.Proposer(rawValue: row["proposer"]) ?? .alfred,
             createdAt: Date(timeIntervalSince1970: row["created_at"]), expiresAt: Date(timeIntervalSince1970: row["expires_at"]),
-            decidedAt: (row["decided_at"] as Double?).map(Date.init(timeIntervalSince1970:)), note: row["note"], changeID: row["change_id"])
+            decidedAt: (row["decided_at"] as Double?).map(Date.init(timeIntervalSince1970:)), note: row["note"], changeID: row["change_id"], run: row["run_id"])
     }
 
     /// Evidence that says nothing: null, an empty object, list or string.

@@ -45,7 +45,8 @@ public struct Oracle: Sendable {
         let score = OracleScore(run: id, overall: overall, scores: scores, model: models.model(for: "alfred"))
         try await runner.record(score)
         image.events.publish(.emitted(proto: "ALFRED", name: "oracle.scored",
-                                      payload: ["run": .string(id), "overall": .number(overall), "scores": scores]))
+                                      payload: ["run": .string(id), "overall": .number(overall), "scores": scores,
+                                                "task": state["task"] ?? .null]))
         if let golden, overall >= goldenThreshold {
             let harvest = try golden.harvest(run: id, state: state, overall: overall)
             image.events.publish(.emitted(proto: "ALFRED", name: "golden.added", payload: [

@@ -54,6 +54,24 @@ struct ConfigReader {
             guard interval > 0 else { throw invalid("motivator", "curiosity_interval_seconds", "must be a positive number of seconds") }
             config.motivator.curiosityIntervalSeconds = interval
         }
+        if let enabled = try bool(motivator, "motivator", "enabled") { config.motivator.enabled = enabled }
+        if let goals = try integer(motivator, "motivator", "goals_per_hour") {
+            guard goals >= 0 else { throw invalid("motivator", "goals_per_hour", "must be 0 or more") }
+            config.motivator.goalsPerHour = goals
+        }
+        if let seconds = try number(motivator, "motivator", "model_seconds_per_day") {
+            guard seconds >= 0 else { throw invalid("motivator", "model_seconds_per_day", "must be 0 or more seconds") }
+            config.motivator.modelSecondsPerDay = seconds
+        }
+        if let forge = try bool(motivator, "motivator", "goals_may_forge") { config.motivator.goalsMayForge = forge }
+        if let finetune = try bool(motivator, "motivator", "goals_may_finetune") { config.motivator.goalsMayFinetune = finetune }
+        if let quiet = try string(motivator, "motivator", "quiet_hours") {
+            let parts = quiet.split(separator: "-").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+            guard parts.count == 2, let start = parts[0], let end = parts[1], (0...23).contains(start), (0...24).contains(end), start != end else {
+                throw invalid("motivator", "quiet_hours", "is \"START-END\" in whole hours, e.g. \"22-7\"")
+            }
+            config.motivator.quietHours = QuietHours(from: start, until: end)
+        }
 
         let philosophical = try table("philosophical")
         if let days = try number(philosophical, "philosophical", "proposal_lifetime_days") {
@@ -246,6 +264,12 @@ struct ConfigReader {
         guard let value = table[key] else { return nil }
         guard let n = value.doubleValue else { throw invalid(section, key, "must be a number") }
         return n
+    }
+
+    private func bool(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Bool? {
+        guard let value = table[key] else { return nil }
+        guard let b = value.boolValue else { throw invalid(section, key, "must be true or false") }
+        return b
     }
 
     func integer(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Int? {

@@ -17,7 +17,7 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (task, maxTurns, json) = (task, maxTurns, json)
-        let run = try await options.withRuntime { runtime in
+        let run = try await options.asArchitect("ask") { runtime in
             let printer = json ? nil : Task { await LiveTranscript(runtime: runtime).follow() }
             let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),
                                     "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold)]

@@ -3,8 +3,10 @@ import ArgumentParser
 import Foundation
 import LivingImage
 
-/// `a4ps codex propose PERSONA --set KEY=JSON ...`: the Architect asks for an amendment of a
-/// persona's codex, recorded as a pending proposal to review and approve later (`a4ps proposals`).
+/// `a4ps codex propose PERSONA [--set KEY=JSON ...]`: the Architect asks for an amendment of a
+/// persona's codex — their own diff, or (without one) a draft by ALFRED from the recent dissonant
+/// deliberations and `--reason` — recorded as a pending proposal to review and decide later
+/// (`a4ps proposals`).
 struct CodexCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "codex",
@@ -14,12 +16,12 @@ struct CodexCommand: AsyncParsableCommand {
 
     struct Propose: AsyncParsableCommand {
         static let configuration = CommandConfiguration(
-            abstract: "Record a pending amendment of PERSONA's codex (`--set system_prompt='\"…\"'`); nothing changes until approved.")
+            abstract: "Record a pending amendment of PERSONA's codex (`--set principles='[…]'`), or without --set/--remove have ALFRED draft one; nothing changes until approved.")
         @OptionGroup var options: ImageOptions
         @Argument(help: "The persona (BRICK, ROBIN, BABS, ALFRED).") var persona: String
         @Option(name: .customLong("set"), help: "A top-level codex key and its new JSON value: KEY=JSON (repeatable).") var sets: [String] = []
         @Option(name: .customLong("remove"), help: "A top-level codex key to remove (repeatable).") var removals: [String] = []
-        @Option(help: "Why the amendment is wanted (its reasoning).") var reason: String?
+        @Option(help: "Why the amendment is wanted (its reasoning; without --set, the concern ALFRED drafts from).") var reason: String?
         @Option(help: "The evidence behind it, as JSON (runs, transcripts, scores).") var evidence: String?
         @Option(help: "Days the proposal waits for a decision before it expires (default: [philosophical] proposal_lifetime_days, 7).")
         var expiresInDays: Double?
@@ -29,6 +31,7 @@ struct CodexCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
+            if sets.isEmpty && removals.isEmpty { return try await draftByALFRED() }
             var set: [String: JSONValue] = [:]
             for assignment in sets {
                 guard let equals = assignment.firstIndex(of: "="), equals != assignment.startIndex else {
@@ -47,6 +50,27 @@ struct CodexCommand: AsyncParsableCommand {
             }
             emitLine("codex proposal \(proposal.id) of \(proposal.persona) is pending; review it with `a4ps proposals show \(proposal.id)`, "
                 + "then `a4ps proposals approve \(proposal.id)` or `a4ps proposals reject \(proposal.id) --note …`")
+        }
+
+        /// ALFRED drafts the amendment with his model (a run of `ALFRED.amendment` that waits for the decision).
+        private func draftByALFRED() async throws {
+            if evidence != nil { throw ValidationError("--evidence goes with --set/--remove; ALFRED cites the dissonant runs himself") }
+            let (persona, concern) = (persona, reason)
+            let (run, proposal, refusal) = try await options.withRuntime { runtime in
+                let run = try await runtime.amendments.draft(persona: persona, concern: concern)
+                let proposal = try runtime.amendments.store.proposals(limit: 50).first { $0.run == run.id }
+                let refusal = try await runtime.runner.history(run.id).last?.state["proposal_refused"]?.stringValue
+                return (run, proposal, refusal)
+            }
+            if let proposal {
+                emitLine("ALFRED drafted codex proposal \(proposal.id) of \(proposal.persona) (run \(run.id) waits for your decision): "
+                    + "review it with `a4ps proposals show \(proposal.id)`, then `a4ps proposals approve \(proposal.id)` "
+                    + "or `a4ps proposals reject \(proposal.id) --note …`")
+            } else {
+                let why = refusal ?? run.error ?? "no proposal"
+                FileHandle.standardError.write(Data("a4ps: ALFRED made no proposal (run \(run.id), \(run.status.rawValue)): \(why) — see `a4ps runs show \(run.id)`\n".utf8))
+                throw ExitCode(1)
+            }
         }
     }
 }

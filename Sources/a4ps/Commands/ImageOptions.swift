@@ -45,6 +45,12 @@ struct ImageOptions: ParsableArguments {
         }
     }
 
+    /// ``withRuntime(create:repairing:_:)`` for an Architect's request (`what`: "ask", "send BRICK x"):
+    /// the motivator's goals keep out of its way while it runs, in every process on this image.
+    func asArchitect<T>(_ what: String, _ body: (Runtime) async throws -> T) async throws -> T {
+        try await withRuntime { runtime in try await runtime.serving(what) { try await body(runtime) } }
+    }
+
     var imagePath: String {
         // A malformed config.toml is reported by the commands that need it, not here.
         image ?? ProcessInfo.processInfo.environment["A4PS_IMAGE"] ?? (try? loadConfig())?.system.imagePath ?? "a4ps.image"

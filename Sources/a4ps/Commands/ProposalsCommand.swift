@@ -13,6 +13,22 @@ struct ProposalsCommand: AsyncParsableCommand {
         defaultSubcommand: List.self
     )
 
+    /// After a decision: the drafting run of an ALFRED proposal waits for it — open the whole
+    /// runtime and let that run conclude (it remembers the outcome). The decision stands either way.
+    static func concludeDraft(of proposal: CodexProposal, _ options: ImageOptions) async {
+        guard let run = proposal.run else { return }
+        do {
+            let decision = try await options.withRuntime { await $0.amendments.resume(after: proposal) }
+            if let error = decision.resumeError {
+                emitLine("ALFRED's run \(run) did not conclude: \(error) — `a4ps runs resume \(run) --input '{\"decision\": \"\(proposal.status.rawValue)\"}'` retries it")
+            } else if let concluded = decision.run {
+                emitLine("ALFRED's run \(run) took note of the decision (\(concluded.status.rawValue))")
+            }
+        } catch {
+            emitLine("ALFRED's run \(run) did not conclude: \(error)")
+        }
+    }
+
     /// Opens the image and its proposals (expiring the overdue ones first), runs `body`, closes.
     static func withProposals<T>(_ options: ImageOptions, _ body: (CodexProposalStore) async throws -> T) async throws -> T {
         let image = try await options.open()
@@ -82,6 +98,7 @@ struct ProposalsCommand: AsyncParsableCommand {
             emitLine("approved codex proposal \(id): \(proposal.persona)'s codex amended"
                 + (proposal.changeID.map { " (change #\($0); undo with `a4ps image rollback \(proposal.persona) --to N`, "
                     + "N the change before it in `a4ps image history \(proposal.persona)`)" } ?? ""))
+            await ProposalsCommand.concludeDraft(of: proposal, options)
         }
     }
 
@@ -97,6 +114,7 @@ struct ProposalsCommand: AsyncParsableCommand {
             if try await ProposalsCommand.ascension(id, options) != nil { return try await ProposalsCommand.rejectAscension(id, note: note, options) }
             let proposal = try await ProposalsCommand.withProposals(options) { try $0.reject(id, note: note) }
             emitLine("rejected codex proposal \(id) of \(proposal.persona); the codex is unchanged")
+            await ProposalsCommand.concludeDraft(of: proposal, options)
         }
     }
 }

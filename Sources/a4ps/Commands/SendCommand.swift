@@ -21,7 +21,7 @@ struct SendCommand: AsyncParsableCommand {
         limits.wallClockSeconds = timeout
         limits.instructions = instructions
         limits.memoryBytes = memoryMB << 20
-        let answer = try await options.withRuntime { runtime in
+        let answer = try await options.asArchitect("send \(proto) \(selector)") { runtime in
             try await runtime.image.send(proto, selector, arguments, author: .architect, limits: limits)
         }
         emitLine(answer.prettyText)

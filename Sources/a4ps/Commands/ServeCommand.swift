@@ -49,12 +49,36 @@ struct ServeCommand: AsyncParsableCommand {
                     try? await Task.sleep(for: .seconds(5))
                 }
             }
-            defer { finetunes.cancel() }
-            try await ImageServer(image: runtime.image, logger: logger).run(server) { bound in
+            // Proposals the Architect did not decide in time expire, and ALFRED's runs waiting for them conclude.
+            let expiry = Task {
+                while !Task.isCancelled {
+                    do { try await runtime.amendments.expire() } catch { logger.warning("could not expire overdue proposals: \(error)") }
+                    try? await Task.sleep(for: .seconds(60))
+                }
+            }
+            // The motivator pursues its goals while no request of the Architect's runs; the curiosity review looks for gaps.
+            let motivator = Task { await runtime.motivator.run() }
+            let curiosity = Task {
+                guard runtime.config.motivator.enabled else { return }
+                while !Task.isCancelled {
+                    try? await Task.sleep(for: .seconds(runtime.config.motivator.curiosityIntervalSeconds))
+                    if Task.isCancelled { break }
+                    do { try await runtime.motivator.reviewCuriosity() } catch { logger.warning("the curiosity review failed: \(error)") }
+                }
+            }
+            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel() }
+            try await ImageServer(image: runtime.image, amendments: runtime.amendments, motivator: runtime.motivator,
+                                  logger: logger).run(server) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
             finetunes.cancel()
+            expiry.cancel()
+            motivator.cancel()
+            curiosity.cancel()
             await finetunes.value
+            await expiry.value
+            await motivator.value
+            await curiosity.value
         }
     }
 }

@@ -18,7 +18,7 @@ struct ThinkCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (persona, prompt, temperature, json) = (persona, prompt, temperature, json)
-        try await options.withRuntime { runtime in
+        try await options.asArchitect("think \(persona)") { runtime in
             guard let proto = runtime.image.memory.proto(named: persona) else { throw ImageError(.noSuchProto, "there is no persona named '\(persona)'") }
             var generation = GenerationOptions()
             generation.temperature = temperature

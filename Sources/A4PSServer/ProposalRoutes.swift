@@ -1,0 +1,91 @@
+import A4PS
+import Foundation
+import Hummingbird
+import LivingImage
+import NIOCore
+
+/// The Architect's routes for codex amendment proposals — the same as `a4ps proposals`:
+///
+/// - `GET /proposals?status=pending` → `{"proposals": [...]}` (newest first)
+/// - `GET /proposals/{id}` → the proposal (diff, base codex digest, evidence, reasoning, decision)
+/// - `POST /proposals/{id}/approve` body `{"note": "…"}` (optional) → `{"proposal": …, "run": …}`:
+///   the codex changes by compare-and-swap with the Architect's authority, and ALFRED's drafting
+///   run concludes
+/// - `POST /proposals/{id}/reject` body `{"note": "…"}` → the same, the codex unchanged
+///
+/// Behind the server's token like every route but `/health`: the token is the Architect's
+/// authority over HTTP. An unknown proposal is 404; a decided, expired or conflicting one 409.
+struct ProposalRoutes: Sendable {
+    let amendments: CodexAmendments
+    let maxBody: Int
+
+    func register(on router: Router<ImageRequestContext>) {
+        router.get("/proposals") { request, _ in
+            await respond {
+                let status = try request.uri.queryParameters.get("status").map { text in
+                    guard let status = CodexProposal.Status(rawValue: text) else {
+                        throw CodexProposalError(.invalidDiff, "status is one of \(CodexProposal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
+                    }
+                    return status
+                }
+                try await amendments.expire()
+                return ["proposals": .array(try amendments.store.proposals(status: status).map(\.json))]
+            }
+        }
+        router.get("/proposals/:id") { _, context in
+            await respond {
+                let id = try proposalID(context)
+                try await amendments.expire()
+                guard let proposal = try amendments.store.proposal(id) else {
+                    throw CodexProposalError(.noSuchProposal, "there is no codex proposal \(id) (GET /proposals lists them)")
+                }
+                return proposal.json
+            }
+        }
+        router.post("/proposals/:id/approve") { request, context in
+            await respond {
+                let (id, note) = (try proposalID(context), try await note(of: request))
+                return decision(try await amendments.approve(id, note: note))
+            }
+        }
+        router.post("/proposals/:id/reject") { request, context in
+            await respond {
+                let (id, note) = (try proposalID(context), try await note(of: request))
+                return decision(try await amendments.reject(id, note: note))
+            }
+        }
+    }
+
+    private func decision(_ decision: CodexAmendments.Decision) -> JSONValue {
+        var object: [String: JSONValue] = ["proposal": decision.proposal.json]
+        if let run = decision.run { object["run"] = ["id": .string(run.id), "status": .string(run.status.rawValue)] }
+        if let error = decision.resumeError { object["run_error"] = .string(error) }
+        return .object(object)
+    }
+
+    private func proposalID(_ context: ImageRequestContext) throws -> Int64 {
+        let text = try context.parameters.require("id")
+        guard let id = Int64(text) else { throw CodexProposalError(.noSuchProposal, "a proposal id is a number, not \(text)") }
+        return id
+    }
+
+    /// The decision's note: `{"note": "…"}`, or no body.
+    private func note(of request: Request) async throws -> String? {
+        let buffer = try await request.body.collect(upTo: maxBody)
+        let body = String(decoding: buffer.readableBytesView, as: UTF8.self).trimmingCharacters(in: .whitespacesAndNewlines)
+        if body.isEmpty { return nil }
+        let json = try JSONValue(parsing: body)
+        guard json.objectValue != nil, json["note"] == nil || json["note"]?.stringValue != nil else {
+            throw CodexProposalError(.invalidDiff, "the body of a decision is {\"note\": \"why\"} (or empty)")
+        }
+        return json["note"]?.stringValue
+    }
+
+    private func respond(_ body: () async throws -> JSONValue) async -> Response {
+        do { return JSONResponse.ok(try await body()) } catch let error as JSONParser.Failure {
+            return JSONResponse.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
+        } catch {
+            return JSONResponse.from(error)
+        }
+    }
+}
