@@ -285,6 +285,19 @@ import Testing
         }
     }
 
+    @Test func sizesComeFromNamesAndGarbageIsToldFromText() {
+        #expect(ModelSizeEstimate.bytes(fromName: "llama3.1:70b")?.bytes == 42_300_000_000)
+        #expect(ModelSizeEstimate.bytes(fromName: "mixtral:8x7b")?.bytes == 33_900_000_000)
+        #expect(ModelSizeEstimate.bytes(fromName: "gemma-3-270m-q4_k_m")?.bytes == 462_000_000)
+        #expect(ModelSizeEstimate.bytes(fromName: "qwen2.5:7b-instruct-q8_0")?.bytes == 7_790_000_000)
+        #expect(ModelSizeEstimate.bytes(fromName: "phi3:mini") == nil && ModelSizeEstimate.bytes(fromName: "qwen2.5") == nil)
+        #expect(AscensionVRAMFit.refusal(model: "m", sizeBytes: 4_000_000_000, sizeSource: "x", budgetBytes: 8_000_000_000, server: "s") == nil)
+        #expect(AscensionVRAMFit.refusal(model: "m", sizeBytes: 9_000_000_000, sizeSource: "x", budgetBytes: 8_000_000_000, server: "s") != nil)
+        #expect(AscensionWorker.garbage("  \n ") == "an empty answer")
+        #expect(AscensionWorker.garbage("\u{FFFD}\u{FFFD}\u{0007}ab")?.contains("unreadable") == true)
+        #expect(AscensionWorker.garbage("Plain text, a newline\nand a tab\t — fine. 日本語も。") == nil)
+    }
+
     // MARK: Helpers
 
     /// The models the scripted Ollama has pulled (its `/api/tags`).
