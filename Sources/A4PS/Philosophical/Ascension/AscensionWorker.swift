@@ -175,7 +175,14 @@ public struct AscensionWorker: Sendable {
             "proposal": .int(Int(record.proposal ?? 0)), "kind": "ascension", "status": "pending", "ascension": .int(Int(id)),
         ]))
         if image.governanceRules.ascensionPolicy == .auto, let proposal = record.proposal {
-            return try await apply(proposal: proposal, note: "applied at once: ascension_policy = \"auto\" in ALFRED's codex", byArchitect: false)
+            do {
+                return try await apply(proposal: proposal, note: "applied at once: ascension_policy = \"auto\" in ALFRED's codex", byArchitect: false)
+            } catch {
+                // The proposal stands for the Architect; why it did not apply itself is in its evidence.
+                logger.warning("ascension \(id) of \(record.persona) did not apply itself: \(error)")
+                try store.update(id, .init(evidence: ["auto_apply_failed": .string("\(error)")]))
+                return try store.require(id)
+            }
         }
         return record
     }
