@@ -117,6 +117,8 @@ public final class Runtime: Sendable {
                     trainerBases: Dictionary(config.ascension.candidates.compactMap { candidate in candidate.trainerBase.map { (candidate.name, $0) } },
                                              uniquingKeysWith: { first, _ in first }),
                     logger: logger ?? Logger(label: "a4ps.strategic"))
+                // The governor judges a loop's rebinding of a persona's model by what its server and the adapters know.
+                image.useModelFacts(ServedModelFacts(models: models, config: config, adapters: finetune.store))
                 let ascension = AscensionWorker(
                     image: image, models: models, golden: golden, finetune: finetune, runner: runner, store: try AscensionStore(image: image),
                     config: config, trainer: Trainer(command: .configured(config.strategic)), workDirectory: imagePath + ".ascension",

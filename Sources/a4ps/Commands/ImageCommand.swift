@@ -26,7 +26,8 @@ struct ImageCommand: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the change log: when, what, before/after, who and why.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the change log: when, what, before/after, who and why — and the changes the governor vetoed.")
         @OptionGroup var options: ImageOptions
         @Argument(help: "Only changes to this proto.") var proto: String?
         @Option(help: "Only changes touching this subject (method:NAME, slot:NAME, parent, codex).") var subject: String?
@@ -37,11 +38,16 @@ struct ImageCommand: AsyncParsableCommand {
             let image = try await options.open()
             defer { image.close() }
             let changes = try image.history(proto: proto, subject: subject, limit: limit)
+            let vetoes = try image.vetoes(proto: proto, subject: subject, limit: limit)
+            // One history, by time: what changed and what the governor refused.
+            let entries = (changes.map { (at: $0.at, json: $0.json, text: ChangeFormatting.text($0)) }
+                + vetoes.map { (at: $0.at, json: $0.json, text: ChangeFormatting.text($0)) })
+                .enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element).suffix(limit)
             if json {
-                emitLine(JSONValue.array(changes.map(\.json)).prettyText)
+                emitLine(JSONValue.array(entries.map(\.json)).prettyText)
             } else {
-                for change in changes { emitLine(ChangeFormatting.text(change)) }
-                if changes.isEmpty { emitLine("no changes") }
+                for entry in entries { emitLine(entry.text) }
+                if entries.isEmpty { emitLine("no changes") }
             }
         }
     }

@@ -21,6 +21,8 @@ public struct AscensionCandidate: Sendable, Hashable {
     public var availability: Availability
     /// What it needs in VRAM, when known.
     public var sizeBytes: Int64?
+    /// Its family, when its server reports one (the governor's `allowed_model_families` reads it).
+    public var family: String?
     /// How the size is known: `the server`, `its file`, `declared in config.toml`, or an estimate from the name.
     public var sizeSource: String?
     /// The GGUF file, for the embedded server.
@@ -37,6 +39,7 @@ public struct AscensionCandidate: Sendable, Hashable {
                                            "origins": .array(origins.map { .string($0) }), "current": .bool(isCurrent)]
         if let sizeBytes { object["size_bytes"] = .int(Int(sizeBytes)) }
         if let sizeSource { object["size_source"] = .string(sizeSource) }
+        if let family { object["family"] = .string(family) }
         if let file { object["file"] = .string(file) }
         if let trainerBase { object["trainer_base"] = .string(trainerBase) }
         return .object(object)

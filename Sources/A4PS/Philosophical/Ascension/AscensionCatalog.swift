@@ -91,7 +91,7 @@ public struct AscensionCatalog: Sendable {
         }
         // vLLM lists the LoRA adapters it serves too (with their base as `parent`): they are not base models.
         return try await backend.listModels().filter { $0.parent == nil }.map { model in
-            AscensionCandidate(name: model.name, availability: .present, sizeBytes: model.sizeBytes,
+            AscensionCandidate(name: model.name, availability: .present, sizeBytes: model.sizeBytes, family: model.family,
                                sizeSource: model.sizeBytes == nil ? nil : "the server", origins: ["server"])
         }
     }

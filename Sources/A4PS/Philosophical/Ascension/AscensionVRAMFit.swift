@@ -1,23 +1,26 @@
 import Foundation
+import Inference
+import LivingImage
 
-/// The pre-pull check of the philosophical loop: a candidate whose size exceeds the VRAM budget of
-/// the persona's model server is refused before anything is pulled or loaded.
-///
-/// One function on purpose: when the governor gains its rule "model size within the VRAM budget"
-/// (ALFRED's codex), ``refusal(model:sizeBytes:sizeSource:budgetBytes:server:)`` is where it is
-/// called instead — the loop has no rule engine of its own.
+/// The pre-pull check of the philosophical loop: before a candidate is pulled or loaded, the
+/// governor's model rules (ALFRED's codex: `model_fits_vram_budget`, `allowed_model_families`)
+/// judge it with what the catalog knows of it — its size (the server's, its file's, declared in
+/// `[ascension] candidates`, or estimated from its name) against the VRAM budget of the persona's
+/// server. One call into the governor (``Image/admitModel(_:for:facts:author:)``), which records a
+/// refusal in its audit trail and publishes it as `governor.veto`; the loop has no rules of its own.
 public enum AscensionVRAMFit {
-    /// Why `model` may not be pulled or loaded for an ascension, or nil when it fits. A size nobody
-    /// knows is a refusal too: pulling it to find out is what the check is for.
-    public static func refusal(model: String, sizeBytes: Int64?, sizeSource: String?, budgetBytes: Int64, server: String) -> String? {
-        guard let sizeBytes else {
-            return "the size of \(model) is unknown before it is pulled, so it cannot be checked against the VRAM budget of \(server) "
-                + "(\(gigabytes(budgetBytes))): declare it in config.toml — [ascension] candidates = [{name = \"\(model)\", size_gb = N}]"
+    /// Why `candidate` may not be pulled or loaded for `persona`, or nil when the governor admits it.
+    public static func refusal(_ candidate: AscensionCandidate, for persona: String, image: Image, models: ModelManager) async -> String? {
+        let facts = ModelFacts(model: candidate.name, family: candidate.family, sizeBytes: candidate.sizeBytes,
+                               budgetBytes: models.vramBudgetBytes(for: persona), server: models.backend(for: persona).displayName)
+        do {
+            try await image.admitModel(candidate.name, for: persona, facts: facts, author: .ascension)
+            return nil
+        } catch {
+            let refused = error.description + (candidate.sizeSource.map { " (size: \($0))" } ?? "")
+            return refused + (candidate.sizeBytes == nil
+                ? " — if it is to be pulled, declare its size in config.toml: [ascension] candidates = [{name = \"\(candidate.name)\", size_gb = N}]"
+                : " — refused before pulling it")
         }
-        guard sizeBytes > budgetBytes else { return nil }
-        return "\(model) needs \(gigabytes(sizeBytes)) (\(sizeSource ?? "its size")) but the VRAM budget of \(server) is "
-            + "\(gigabytes(budgetBytes)): refused before pulling it — choose a smaller model or quantization, or raise vram_gb if the GPU has room"
     }
-
-    static func gigabytes(_ bytes: Int64) -> String { String(format: "%.2f GB", Double(bytes) / 1e9) }
 }

@@ -74,7 +74,7 @@ extension AscensionWorker {
             var measured = candidate
             (measured.sizeBytes, measured.sizeSource) = (size, "the server, once pulled")
             try store.update(record.id, .init(evidence: ["pulled_size_bytes": .int(Int(size))]))
-            try checkFit(measured, persona: record.persona)
+            try await checkFit(measured, persona: record.persona)
         }
     }
 

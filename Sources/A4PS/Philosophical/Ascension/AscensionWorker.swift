@@ -111,7 +111,7 @@ public struct AscensionWorker: Sendable {
                 + "and it is not in [ascension] candidates of config.toml (see `a4ps ascend candidates \(started.persona)`)")
         }
         try store.update(id, .init(evidence: ["candidate": candidate.json]))
-        try checkFit(candidate, persona: started.persona)
+        try await checkFit(candidate, persona: started.persona)
 
         // 2. Onto the server: pulled, or served from its file — what this ascension put there it removes again.
         try await serve(candidate, for: started)
@@ -201,12 +201,9 @@ public struct AscensionWorker: Sendable {
         return (requests, holdout.isEmpty ? "train" : "holdout")
     }
 
-    /// The pre-pull check against the VRAM budget of the persona's model server.
-    func checkFit(_ candidate: AscensionCandidate, persona: String) throws {
-        guard models.schedulesResidency(for: persona) else { return }   // vLLM holds what it serves in memory of its own
-        let backend = models.backend(for: persona)
-        if let refusal = AscensionVRAMFit.refusal(model: candidate.name, sizeBytes: candidate.sizeBytes, sizeSource: candidate.sizeSource,
-                                                  budgetBytes: models.vramBudgetBytes(for: persona), server: backend.displayName) {
+    /// The pre-pull check: the governor's model rules, on what the catalog knows of the candidate.
+    func checkFit(_ candidate: AscensionCandidate, persona: String) async throws {
+        if let refusal = await AscensionVRAMFit.refusal(candidate, for: persona, image: image, models: models) {
             throw CandidateProblem(refusal)
         }
     }
