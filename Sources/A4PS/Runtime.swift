@@ -165,7 +165,7 @@ public final class Runtime: Sendable {
                     image: image, store: goals, presence: try ArchitectPresence(image: image),
                     handlers: GoalHandlers(image: image, runner: runner, scrapbook: scrapbook,
                                            forge: { ToolForge(image: image, models: models, sandbox: sandbox) }, finetune: finetune,
-                                           amendments: amendments, store: goals, settings: config.motivator),
+                                           amendments: amendments, ascension: ascension, store: goals, settings: config.motivator),
                     settings: config.motivator, logger: logger ?? Logger(label: "a4ps.motivator"))
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,

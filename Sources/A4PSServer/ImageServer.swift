@@ -18,10 +18,14 @@ public struct ImageServer: Sendable {
     /// The motivator whose goals the Architect sees over `/goals`, and which keeps out of the way of
     /// the sends made here (absent: no `/goals` routes).
     public let motivator: Motivator?
+    /// The ascensions whose proposals share `/proposals` with the codex amendments.
+    public let ascension: AscensionWorker?
     let logger: Logger
 
-    public init(image: Image, amendments: CodexAmendments? = nil, motivator: Motivator? = nil, logger: Logger = Logger(label: "a4ps.server")) {
+    public init(image: Image, amendments: CodexAmendments? = nil, motivator: Motivator? = nil, ascension: AscensionWorker? = nil,
+                logger: Logger = Logger(label: "a4ps.server")) {
         self.image = image
+        self.ascension = ascension
         self.amendments = amendments
         self.motivator = motivator
         self.logger = logger
@@ -40,7 +44,7 @@ public struct ImageServer: Sendable {
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         ImageRoutes(image: image, maxBody: configuration.maxBodyBytes, sends: SendGate(limit: configuration.maxConcurrentSends),
                     eventHeartbeat: configuration.eventHeartbeat, motivator: motivator).register(on: router)
-        if let amendments { ProposalRoutes(amendments: amendments, maxBody: configuration.maxBodyBytes).register(on: router) }
+        if let amendments { ProposalRoutes(amendments: amendments, ascension: ascension, maxBody: configuration.maxBodyBytes).register(on: router) }
         if let motivator { GoalRoutes(motivator: motivator).register(on: router) }
         return Application(
             router: router,

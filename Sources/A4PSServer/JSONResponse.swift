@@ -40,6 +40,15 @@ enum JSONResponse {
             }
             return Self.error(status, error.description, code: error.code.rawValue)
         }
+        if let error = error as? AscensionError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .noSuchPersona, .noSuchAscension: .notFound
+            case .alreadyDecided, .expired, .conflict, .alreadyBound, .busy: .conflict
+            case .vetoed: .forbidden
+            case .noData: .unprocessableContent
+            }
+            return Self.error(status, error.description, code: error.code.rawValue)
+        }
         if let error = error as? MotivatorError {
             let status: HTTPResponse.Status = switch error.code {
             case .noSuchGoal: .notFound

@@ -13,10 +13,14 @@ import NIOCore
 ///   run concludes
 /// - `POST /proposals/{id}/reject` body `{"note": "…"}` → the same, the codex unchanged
 ///
+/// Ascension proposals share the list and the ids (`"kind": "ascension"`); approving one swaps
+/// the persona's base model, queues its fine-tune and re-curates its past, as `a4ps proposals approve`.
+///
 /// Behind the server's token like every route but `/health`: the token is the Architect's
 /// authority over HTTP. An unknown proposal is 404; a decided, expired or conflicting one 409.
 struct ProposalRoutes: Sendable {
     let amendments: CodexAmendments
+    let ascension: AscensionWorker?
     let maxBody: Int
 
     func register(on router: Router<ImageRequestContext>) {
@@ -29,13 +33,22 @@ struct ProposalRoutes: Sendable {
                     return status
                 }
                 try await amendments.expire()
-                return ["proposals": .array(try amendments.store.proposals(status: status).map(\.json))]
+                var listed: [(id: Int64, json: JSONValue)] = try amendments.store.proposals(status: status).map { ($0.id, kinded($0.json, "codex")) }
+                if let ascension {
+                    _ = try await ascension.expire()
+                    for record in try ascension.store.records(limit: 1000) {
+                        guard let id = record.proposal, status == nil || status == Self.status(of: record) else { continue }
+                        listed.append((id, kinded(record.json, "ascension")))
+                    }
+                }
+                return ["proposals": .array(listed.sorted { $0.id > $1.id }.map(\.json))]
             }
         }
         router.get("/proposals/:id") { _, context in
             await respond {
                 let id = try proposalID(context)
                 try await amendments.expire()
+                if let ascension, let record = try ascension.store.record(proposal: id) { return kinded(record.json, "ascension") }
                 guard let proposal = try amendments.store.proposal(id) else {
                     throw CodexProposalError(.noSuchProposal, "there is no codex proposal \(id) (GET /proposals lists them)")
                 }
@@ -45,14 +58,39 @@ struct ProposalRoutes: Sendable {
         router.post("/proposals/:id/approve") { request, context in
             await respond {
                 let (id, note) = (try proposalID(context), try await note(of: request))
+                if let ascension, try ascension.store.record(proposal: id) != nil {
+                    _ = try await ascension.expire()
+                    return ["ascension": try await ascension.approve(proposal: id, note: note).json]
+                }
                 return decision(try await amendments.approve(id, note: note))
             }
         }
         router.post("/proposals/:id/reject") { request, context in
             await respond {
                 let (id, note) = (try proposalID(context), try await note(of: request))
+                if let ascension, try ascension.store.record(proposal: id) != nil {
+                    _ = try await ascension.expire()
+                    return ["ascension": try await ascension.reject(proposal: id, note: note).json]
+                }
                 return decision(try await amendments.reject(id, note: note))
             }
+        }
+    }
+
+    /// A proposal's JSON with its kind (`codex` or `ascension`).
+    private func kinded(_ json: JSONValue, _ kind: String) -> JSONValue {
+        guard case .object(var object) = json else { return json }
+        object["kind"] = .string(kind)
+        return .object(object)
+    }
+
+    /// An ascension's state as a proposal's.
+    static func status(of record: AscensionRecord, now: Date = Date()) -> CodexProposal.Status {
+        switch record.status {
+        case .proposed: (record.expiresAt ?? .distantFuture) <= now ? .expired : .pending
+        case .applied: .approved
+        case .declined: .rejected
+        default: .expired
         }
     }
 

@@ -151,6 +151,25 @@ import Testing
         }
     }
 
+    /// An ascension evaluation as a goal: refused by default (`goals_may_finetune = false`), and when
+    /// allowed, BABS's evaluation runs; one that cannot (BRICK has no golden hold-out yet) ends the goal with the reason.
+    @Test func anAscensionGoalWaitsForTheArchitectsLeaveThenEvaluates() async throws {
+        let rules = "if args.event == \"curiosity_deficit\" then return {kind = \"ascension\", title = \"try it\", args = {persona = \"BRICK\", model = \"no-such-model:1b\"}} end return nil"
+        try await withRuntime(Self.script()) { runtime, _ in
+            _ = try await runtime.image.defineMethod("goalFor", on: "ALFRED", source: rules)
+            let goal = try #require(await runtime.motivator.receive("curiosity_deficit", from: "ALFRED", payload: ["gap": "a better mind"]))
+            #expect(goal.status == .deferred && goal.reason?.contains("goals_may_finetune") == true, "\(goal.reason ?? "")")
+        }
+        try await withRuntime(Self.script(), configure: { $0.motivator.goalsMayFinetune = true }) { runtime, _ in
+            _ = try await runtime.image.defineMethod("goalFor", on: "ALFRED", source: rules)
+            let queued = try #require(await runtime.motivator.receive("curiosity_deficit", from: "ALFRED", payload: ["gap": "a better mind"]))
+            #expect(queued.status == .queued && queued.kind == .ascension)
+            guard case .pursued(let goal) = await runtime.motivator.runNext() else { Issue.record("the goal did not run"); return }
+            #expect(goal.status == .failed && goal.reason?.contains("no golden examples") == true, "\(goal.reason ?? "")")
+            #expect(runtime.image.memory.proto(named: "BRICK")?.slots["model"] == nil, "production untouched")
+        }
+    }
+
     @Test func theArchitectCancelsAndDisablesGoals() async throws {
         try await withRuntime(Self.script()) { runtime, _ in
             let goal = try #require(await runtime.motivator.receive("curiosity_deficit", from: "ALFRED", payload: ["gap": "tides"]))

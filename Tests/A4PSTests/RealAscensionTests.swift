@@ -71,7 +71,7 @@ extension RealModelTests {
                 outputDirectory: work.appendingPathComponent("lora").path, hyper: runtime.finetune.hyperparameters, adapterName: "brick-lora"))
             let merged = work.appendingPathComponent("smollm2-brick-merged.gguf").path
             let export = try await offload {
-                let process = Process()
+                let process = ChildProcess()
                 process.executableURL = URL(fileURLWithPath: install.exportLoRAExecutable)
                 process.arguments = ["-m", install.chatModelFile, "--lora", trained.adapterGGUF, "-o", merged, "-t", "2"]
                 process.standardOutput = FileHandle.nullDevice

@@ -32,6 +32,9 @@ public struct Goal: Sendable, Hashable {
         case forge
         /// Queue a fine-tune of `args.persona` (the strategic loop).
         case finetune
+        /// BABS evaluates base model `args.model` for `args.persona` (the philosophical loop; a winner
+        /// starts the ascension protocol and ends in a proposal for the Architect).
+        case ascension
         /// Have ALFRED draft a codex amendment from `args.evidence` (the philosophical loop).
         case amendment
     }

@@ -13,6 +13,7 @@ struct GoalHandlers: Sendable {
     let forge: @Sendable () -> ToolForge
     let finetune: FinetuneWorker
     let amendments: CodexAmendments
+    let ascension: AscensionWorker
     let store: GoalStore
     let settings: MotivatorSettings
 
@@ -31,6 +32,7 @@ struct GoalHandlers: Sendable {
         case .forge: return try await forge(goal)
         case .finetune: return try finetune(goal)
         case .amendment: return try await amend(goal)
+        case .ascension: return try await ascend(goal)
         }
     }
 
@@ -88,6 +90,15 @@ struct GoalHandlers: Sendable {
     private func finetune(_ goal: Goal) throws -> Result {
         let job = try finetune.enqueue(persona: try argument(goal, "persona"), trigger: "motivator goal \(goal.id)")
         return .done(["job": .int(Int(job.id)), "persona": .string(job.persona)])
+    }
+
+    /// BABS evaluates the candidate on a clone of the persona; the record says how it went (a winner is proposed).
+    private func ascend(_ goal: Goal) async throws -> Result {
+        let record = try await ascension.evaluate(persona: try argument(goal, "persona"), candidate: try argument(goal, "model"),
+                                                  trigger: "motivator goal \(goal.id)")
+        var outcome: [String: JSONValue] = ["ascension": .int(Int(record.id)), "status": .string(record.status.rawValue)]
+        if let proposal = record.proposal { outcome["proposal"] = .int(Int(proposal)) }
+        return record.status == .failed ? .failed("ascension \(record.id) failed: \(record.note ?? "")") : .done(.object(outcome))
     }
 
     /// ALFRED drafts an amendment from the dissonant runs the goal cites; his run then waits for the Architect.

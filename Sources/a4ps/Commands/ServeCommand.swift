@@ -52,7 +52,12 @@ struct ServeCommand: AsyncParsableCommand {
             // Proposals the Architect did not decide in time expire, and ALFRED's runs waiting for them conclude.
             let expiry = Task {
                 while !Task.isCancelled {
-                    do { try await runtime.amendments.expire() } catch { logger.warning("could not expire overdue proposals: \(error)") }
+                    do {
+                        try await runtime.amendments.expire()
+                        _ = try await runtime.ascension.expire()
+                    } catch {
+                        logger.warning("could not expire overdue proposals: \(error)")
+                    }
                     try? await Task.sleep(for: .seconds(60))
                 }
             }
@@ -68,7 +73,7 @@ struct ServeCommand: AsyncParsableCommand {
             }
             defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel() }
             try await ImageServer(image: runtime.image, amendments: runtime.amendments, motivator: runtime.motivator,
-                                  logger: logger).run(server) { bound in
+                                  ascension: runtime.ascension, logger: logger).run(server) { bound in
                 emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
             }
             finetunes.cancel()

@@ -3,7 +3,9 @@
 -- are `motivator` in his codex. args: {event, proto, payload, recent} — `recent`: how many times
 -- the same event about the same subject was seen in the last 24 hours (this one included).
 -- Answers nil, or {kind, title, args, key, priority}: kind is deliberation, research, forge,
--- finetune or amendment; the same key while a goal with it is open is one goal.
+-- finetune, ascension ({persona, model}: BABS evaluates a base model) or amendment; the same key
+-- while a goal with it is open is one goal. `characterological_dissonance` needs no goal: the
+-- ascension it reports is already under way, and ends in a proposal for the Architect.
 local rules = self:describe().codex.motivator or {}
 local e, p = args.event, args.payload or {}
 local function clip(text, n) text = tostring(text or "") if #text > n then return text:sub(1, n) .. "…" end return text end
