@@ -50,6 +50,7 @@ enum ImageSchema {
             try db.execute(sql: "INSERT INTO image_meta(key, value) VALUES ('format', ?), ('schema', 'image.v1')",
                            arguments: [format])
         }
+        ImageSessions.register(in: &migrator)
         return migrator
     }
 }

@@ -91,6 +91,8 @@ extension ImageStore {
         do {
             let target = try DatabaseQueue(path: destination)
             try database.backup(to: target)
+            // The copy is closed cleanly: the sessions open on the original are not its own.
+            try target.write { try $0.execute(sql: "DELETE FROM image_session") }
             try target.close()
         } catch {
             try? FileManager.default.removeItem(atPath: destination)
