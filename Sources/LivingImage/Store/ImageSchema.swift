@@ -51,6 +51,7 @@ enum ImageSchema {
                            arguments: [format])
         }
         ImageSessions.register(in: &migrator)
+        ImageStore.registerHistoryIndex(in: &migrator)
         return migrator
     }
 }

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import LivingImage
 
-/// `a4ps image ...`: create, inspect the change log of, roll back and export the image file.
+/// `a4ps image ...`: create, inspect the change log of, roll back, export and check the image file.
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Create the image, list its change log, roll a proto back, export a copy.",
-        subcommands: [Init.self, History.self, Rollback.self, Export.self]
+        abstract: "Create the image, list its change log, roll a proto back, export a copy, check the file.",
+        subcommands: [Init.self, History.self, Rollback.self, Export.self, Check.self]
     )
 
     struct Init: AsyncParsableCommand {
@@ -30,18 +30,34 @@ struct ImageCommand: AsyncParsableCommand {
         @OptionGroup var options: ImageOptions
         @Argument(help: "Only changes to this proto.") var proto: String?
         @Option(help: "Only changes touching this subject (method:NAME, slot:NAME, parent, codex).") var subject: String?
-        @Option(help: "How many of the latest changes to list.") var limit = 50
+        @Option(help: "How many changes to list (one page).") var limit = 50
+        @Option(help: "List the changes older than this change number (the next page back).") var before: Int64?
+        @Option(help: "Page N back from the newest (1 is the newest), `--limit` changes a page.") var page: Int?
         @Flag(help: "Print JSON instead of text.") var json = false
+
+        func validate() throws {
+            guard limit >= 1 else { throw ValidationError("--limit must be at least 1") }
+            if let page, page < 1 { throw ValidationError("--page must be at least 1") }
+            if before != nil && page != nil { throw ValidationError("give --before or --page, not both") }
+        }
 
         func run() async throws {
             let image = try await options.open()
             defer { image.close() }
-            let changes = try image.history(proto: proto, subject: subject, limit: limit)
+            var changes = try image.history(proto: proto, subject: subject, limit: limit, before: before)
+            // Page N: walk back page by page (each page one indexed read), N - 1 times.
+            for _ in 1..<(page ?? 1) {
+                guard let oldest = changes.first?.id else { break }
+                changes = try image.history(proto: proto, subject: subject, limit: limit, before: oldest)
+            }
             if json {
                 emitLine(JSONValue.array(changes.map(\.json)).prettyText)
             } else {
                 for change in changes { emitLine(ChangeFormatting.text(change)) }
                 if changes.isEmpty { emitLine("no changes") }
+                if changes.count == limit, let oldest = changes.first?.id {
+                    emitLine("older changes: a4ps image history --before \(oldest)")
+                }
             }
         }
     }
@@ -71,6 +87,35 @@ struct ImageCommand: AsyncParsableCommand {
             defer { image.close() }
             try image.export(to: file)
             emitLine("exported \(options.imagePath) to \(file)")
+        }
+    }
+
+    struct Check: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(
+            abstract: "Check the image file in full (SQLite integrity_check, format, unclean sessions); changes nothing.",
+            discussion: "Opening an image runs this kind of check only after an unclean shutdown; run it after a disk or power problem, or before a backup. Exits 1 when the file is damaged.")
+        @OptionGroup var options: ImageOptions
+        @Flag(help: "Print JSON instead of text.") var json = false
+
+        func run() async throws {
+            let report = try Image.check(at: options.imagePath)
+            if json {
+                emitLine(JSONValue.object([
+                    "path": .string(report.path), "sound": .bool(report.isSound),
+                    "problems": .array(report.problems.map { .string($0) }),
+                    "open_sessions": .integer(Int64(report.openSessions)),
+                    "unclean_sessions": .integer(Int64(report.uncleanSessions)),
+                    "file_bytes": .integer(Int64(report.fileBytes)), "seconds": .number(report.seconds),
+                ]).prettyText)
+            } else if report.isSound {
+                emitLine("ok: \(report.path) is a sound image (\(report.fileBytes) bytes checked in \(String(format: "%.2f", report.seconds)) s; "
+                    + "\(report.openSessions) open session(s), \(report.uncleanSessions) not closed cleanly)")
+            } else {
+                emitLine("damaged: \(report.path)")
+                for problem in report.problems { emitLine("  \(problem)") }
+                emitLine("restore it from an export (`a4ps image export`) or a backup")
+            }
+            if !report.isSound { throw ExitCode(1) }
         }
     }
 }
