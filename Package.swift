@@ -210,7 +210,10 @@ let package = Package(
             ],
             path: "Tests/TestHTTP"
         ),
-        .testTarget(name: "LivingImageTests", dependencies: ["LivingImage", "TestWaiting"]),
+        .testTarget(
+            name: "LivingImageTests",
+            dependencies: ["LivingImage", "TestWaiting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "A4PSCLITests",
             dependencies: [

@@ -112,6 +112,8 @@ public final class Runtime: Sendable {
                     image: image, models: models, golden: golden, store: try FinetuneJobStore(image: image), settings: config.strategic,
                     trainer: Trainer(command: .configured(config.strategic)), jobsDirectory: imagePath + ".finetune",
                     logger: logger ?? Logger(label: "a4ps.strategic"))
+                // The governor judges a loop's rebinding of a persona's model by what its server and the adapters know.
+                image.useModelFacts(ServedModelFacts(models: models, config: config, adapters: finetune.store))
                 try await finetune.restoreAdapters()
                 // A job whose worker died (a4ps killed mid-training) is found again: queued anew or failed, never forgotten.
                 for job in try finetune.store.recover() {

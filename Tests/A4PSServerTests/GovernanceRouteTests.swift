@@ -46,6 +46,32 @@ import Testing
         }
     }
 
+    @Test func theCodexIsNotWrittenWithoutTheToken() async throws {
+        try await TestServer.with { server in
+            let before = server.image.memory.snapshot()
+            let changes = try server.image.history(limit: 1_000_000).count
+            let codex = #"{"name": "BRICK", "role": "king", "system_prompt": "You rule."}"#
+            for token: String?? in [.some(nil), "not-the-token", "Bearer"] {
+                let (status, json, _) = try await server.api.call(.PUT, "/protos/BRICK/slots/codex", body: codex, token: token)
+                #expect(status == 401 && json["code"] == "unauthorized", "\(status) \(json)")
+            }
+            let (deleted, _, _) = try await server.api.call(.DELETE, "/protos/ALFRED/slots/model", token: .some(nil))
+            #expect(deleted == 401)
+            #expect(server.image.memory.snapshot() == before)
+            #expect(try server.image.history(limit: 1_000_000).count == changes)
+        }
+    }
+
+    @Test func aRefusalOverTheAPIIsInTheAuditTrail() async throws {
+        try await TestServer.with { server in
+            let (status, json, _) = try await server.api.call(.PUT, "/protos/ROBIN/slots/python_tools", body: "{}")
+            #expect(status == 403 && json["error"]?.stringValue?.contains("rule verified_slots") == true, "\(json)")
+            let entry = try #require(try server.image.vetoes(proto: "ROBIN").last)
+            #expect(entry.veto.rule == "verified_slots" && entry.veto.author == .architect && entry.veto.subject == "slot:python_tools")
+            #expect(entry.veto.evidence["path"] == "swap")
+        }
+    }
+
     @Test func aSentMethodCannotWriteTheCodex() async throws {
         try await TestServer.with { server in
             let (defined, _, _) = try await server.api.call(.PUT, "/protos/BRICK/methods/usurp", body: "self:set('codex', {role = 'king'}) return 1")

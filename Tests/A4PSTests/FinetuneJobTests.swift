@@ -148,6 +148,9 @@ import Testing
 
     @Test func theStrategicAuthorRebindsOnlyAllowedPersonasModelsByASwap() async throws {
         try await withRuntime { runtime, _ in
+            // An adapter the loop registered on BRICK's base model: the governor binds only a model it knows.
+            try runtime.finetune.store.recordAdapter(name: "brick-golden-9", persona: "BRICK", job: 9, files: LoRAAdapter(
+                ggufPath: "/nowhere/adapter.gguf", peftDirectory: "/nowhere/peft", baseModel: "phi3:mini-4k-instruct"))
             let brick = try #require(runtime.image.memory.proto(named: "BRICK"))
             var clone = brick.clone()
             clone.slots["model"] = "brick-golden-9"

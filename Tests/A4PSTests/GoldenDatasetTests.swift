@@ -46,7 +46,16 @@ import Testing
 
     @Test func badInputIsSkippedWithItsReasonNeverHalfWritten() async throws {
         try await withRuntime { runtime, _ in
-            // ROBIN loses her system prompt.
+            // ROBIN loses her system prompt: the Architect first lets a codex go without one
+            // (system_prompt_names_persona in ALFRED's codex).
+            let alfred = try #require(runtime.image.memory.proto(named: "ALFRED"))
+            var lenient = alfred.clone()
+            var rules = lenient.codex["governance"]?.objectValue ?? [:]
+            rules["system_prompt_names_persona"] = false
+            var alfredCodex = lenient.codex.objectValue ?? [:]
+            alfredCodex["governance"] = .object(rules)
+            lenient.codex = .object(alfredCodex)
+            _ = try await runtime.image.memory.swap(lenient, expecting: alfred.version, author: .architect, reason: "let a prompt go")
             let robin = try #require(runtime.image.memory.proto(named: "ROBIN"))
             var clone = robin.clone()
             var codex = clone.codex.objectValue ?? [:]

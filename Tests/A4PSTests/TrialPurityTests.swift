@@ -5,7 +5,7 @@ import ScriptedModelServer
 import Testing
 
 /// A trial — the forge's or the debugger's verification on a clone — has no effect outside its
-/// clone: its events and memories are discarded, it cannot forge, the forge's rate log does not
+/// clone: its events and memories are discarded, it cannot forge, the forge budget does not
 /// move, and Python runs (in the sandbox, which keeps nothing) the clone's own tools.
 @Suite struct TrialPurityTests {
     @Test func aTrialsEventsLogsAndMemoriesAreDiscarded() async throws {
@@ -48,13 +48,14 @@ import Testing
             #expect(answer["status"] == "not understood")
             #expect(answer["forge"]?.stringValue?.contains("forge is not available in a trial") == true, "\(answer)")
             #expect(runtime.image.memory.proto(named: "BRICK")?.methods["double"] == nil)
-            // ALFRED approved the forge inside the trial: its rate log (forge_log) was not kept.
+            // ALFRED approved the forge inside the trial, but no forge started: the governor's budget did not move.
             #expect(runtime.image.memory.proto(named: "ALFRED") == alfred)
+            #expect(try runtime.image.forgesStarted() == 0)
             #expect(try await chatRequests(server).isEmpty)
 
-            // Outside a trial the same message is forged, and the rate log counts it.
+            // Outside a trial the same message is forged, and the governor's budget counts it.
             #expect(try await runtime.image.send("BRICK", "double", ["n": 2]) == 4)
-            #expect(runtime.image.memory.proto(named: "ALFRED")?.slots["forge_log"]?.arrayValue?.count == 1)
+            #expect(try runtime.image.forgesStarted() == 1)
         }
     }
 

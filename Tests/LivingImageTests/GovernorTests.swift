@@ -73,7 +73,7 @@ import Testing
             // The codex (not a slot) likewise: only the Architect's swap changes it.
             let brick = try #require(image.memory.proto(named: "BRICK"))
             var amended = brick.clone()
-            amended.codex = ["name": "BRICK", "role": "amended"]
+            amended.codex = ["name": "BRICK", "role": "amended", "system_prompt": "You are BRICK."]
             let forged = await expectImageError(.vetoed) {
                 try await image.memory.swap(amended, expecting: brick.version, author: .forge, reason: "sneaky")
             }

@@ -18,6 +18,8 @@ struct ImageBenchOptions {
     var runs = 5
     var dimension = 768
     var measurePath: String?
+    /// Keeps the images and the work folder (printed) for a closer look.
+    var keep = false
 
     init(_ arguments: [String]) throws {
         var rest = arguments.dropFirst().makeIterator()
@@ -32,6 +34,7 @@ struct ImageBenchOptions {
             case "--runs": runs = Int(try value()) ?? 5
             case "--dim": dimension = Int(try value()) ?? 768
             case "--measure": measurePath = try value()
+            case "--keep": keep = true
             default: throw BenchError("unknown option \(argument) (see the comment at the top of main.swift)")
             }
         }
@@ -120,7 +123,8 @@ guard FileManager.default.isExecutableFile(atPath: options.a4ps) else {
 let a4ps = URL(fileURLWithPath: options.a4ps).standardizedFileURL.path
 let workdir = FileManager.default.temporaryDirectory.appendingPathComponent("image-bench-\(UUID().uuidString)")
 try FileManager.default.createDirectory(at: workdir, withIntermediateDirectories: true)
-defer { try? FileManager.default.removeItem(at: workdir) }
+defer { if !options.keep { try? FileManager.default.removeItem(at: workdir) } }
+if options.keep { print("keeping \(workdir.path)") }
 // No model server is needed for `send BRICK describe`: point the config at nothing reachable, fast.
 try """
 [inference]
@@ -189,6 +193,6 @@ for size in options.sizes {
         mib(Int(child["rss_search"] ?? 0)),
     ]
     print(row.joined(separator: " "))
-    try? FileManager.default.removeItem(atPath: image)
+    if !options.keep { try? FileManager.default.removeItem(atPath: image) }
 }
 print("target: send within 1.2× of the empty image at every size; first search at 1,000,000 memories ≤ 1 s")

@@ -47,11 +47,13 @@ public struct ToolForge: Sendable {
         }
         guard let brick = image.memory.proto(named: "BRICK") else { throw ImageError.noSuchProto("BRICK") }
         let binding = PersonaPrimitives.binding(for: brick, models: models)
-        publish(proto, selector, "started", ["description": .string(description), "language": .string(language.rawValue)])
         guard let target = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
         if target.methods[selector] != nil {
             throw ImageError(.invalidValue, "\(proto) already has \(selector): the forge only adds missing methods (redefine it with `a4ps method define`)")
         }
+        // The governor admits the forge (forge_allowed, forge_attempts_per_hour) and counts it, before any model is asked.
+        try image.admitForge(on: proto, selector: selector)
+        publish(proto, selector, "started", ["description": .string(description), "language": .string(language.rawValue)])
         let prompt = prompt(for: target, selector: selector, description: description, example: exampleArgs, language: language)
         return try await attempt(binding, prompt: prompt, proto: proto, selector: selector, language: language, author: .forge,
                                  runID: "forge-\(proto)-\(selector)", precondition: .methodMissing)

@@ -12,6 +12,10 @@ extension Motivator {
     @discardableResult
     public func reviewCuriosity(now: Date = Date()) async throws -> [JSONValue] {
         guard settings.enabled else { throw MotivatorError(.disabled, "the motivator is off ([motivator] enabled = false in config.toml)") }
+        guard image.memory.proto(named: "ALFRED")?.methods["reviewCuriosity"] != nil else {
+            throw MotivatorError(.invalidGoal, "this image has no ALFRED>>reviewCuriosity (it predates the motivator); define it with "
+                + "`a4ps method define ALFRED reviewCuriosity --file reviewCuriosity.lua` (the genesis one is in Sources/LivingImage/Resources/genesis)")
+        }
         let since = try store.signals("curiosity.review", since: now.addingTimeInterval(-30 * 86_400), limit: 1).first?.at
             ?? now.addingTimeInterval(-7 * 86_400)
         var tasks: [JSONValue] = []

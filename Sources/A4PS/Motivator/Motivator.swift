@@ -67,6 +67,8 @@ public actor Motivator {
     @discardableResult
     public func receive(_ name: String, from proto: String, payload: JSONValue, now: Date = Date()) async -> Goal? {
         guard settings.enabled else { return nil }
+        // An image from before the motivator has no rules: asking would only be "not understood" (itself an event).
+        guard image.memory.proto(named: "ALFRED")?.methods["goalFor"] != nil else { return nil }
         do {
             let subject = Self.subject(of: name, payload)
             let recent = try store.recordSignal(name, subject: subject, payload: payload, now: now)

@@ -42,7 +42,8 @@ public struct CodexAmendments: Sendable {
     /// Answers the cited runs, or nil.
     @discardableResult
     public func consider(after run: RunRecord, now: Date = Date()) async throws -> [String]? {
-        guard run.graph == Self.deliberation else { return nil }
+        // An image from before codex amendment drafting has no rule to consider.
+        guard run.graph == Self.deliberation, image.memory.proto(named: "ALFRED")?.methods["considerAmendment"] != nil else { return nil }
         try await expire(now: now)
         let history = try await unresolvedDissonance(now: now)
         guard history.contains(where: { $0.run == run.id }) else { return nil }

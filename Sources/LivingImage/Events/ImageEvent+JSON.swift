@@ -35,7 +35,7 @@ extension ImageEvent {
             ["event": "modelToken", "persona": .string(persona), "run": .string(run), "text": .string(text)]
         case .governorVeto(let veto):
             ["event": "governor.veto", "rule": .string(veto.rule), "proto": .string(veto.proto), "subject": .string(veto.subject),
-             "author": .string(veto.author.rawValue), "reason": .string(veto.description)]
+             "author": .string(veto.author.rawValue), "reason": .string(veto.description), "evidence": veto.evidence]
         case .modelLoaded(let model, let milliseconds):
             ["event": "modelLoaded", "model": .string(model), "milliseconds": .int(milliseconds)]
         }

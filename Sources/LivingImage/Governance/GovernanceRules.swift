@@ -3,7 +3,8 @@
 ///
 /// A rule the codex leaves out takes its genesis default. Some protections hold whatever the
 /// codex says: the codex itself is always protected, and the slots `tests` and `python_tools`
-/// always change only through a verified forge or debugger fix.
+/// always change only through a verified forge or debugger fix, and a loop never binds a persona
+/// to a model nobody knows. ``inForce(codex:)`` describes each rule and the paths it governs.
 public struct GovernanceRules: Sendable, Hashable {
     /// The proto whose codex holds the rules.
     public static let keeper = "ALFRED"
@@ -33,6 +34,17 @@ public struct GovernanceRules: Sendable, Hashable {
     public enum AscensionPolicy: String, Sendable, Hashable, CaseIterable {
         case propose, auto
     }
+    /// Model families a loop may bind a persona to (`allowed_model_families`): an entry admits a
+    /// model whose family is it, or whose name begins with it (case-insensitive); empty admits any.
+    public var allowedModelFamilies: [String]
+    /// Whether a loop may bind a persona only to a model that fits its server's VRAM budget
+    /// (`model_fits_vram_budget`).
+    public var modelFitsVRAMBudget: Bool
+    /// Whether every persona's codex `system_prompt` must name the persona
+    /// (`system_prompt_names_persona`) — on every path, the Architect's included.
+    public var systemPromptNamesPersona: Bool
+    /// Forges (Tool Forge runs) that may start in any hour (`forge_attempts_per_hour`).
+    public var forgeAttemptsPerHour: Int
     /// The slot that binds a persona to its model, which the strategic loop swaps.
     public static let modelSlot = "model"
 
@@ -46,11 +58,14 @@ public struct GovernanceRules: Sendable, Hashable {
         forbiddenPrimitives: ["os.execute", "io.", "require", "dofile", "loadfile", "load(", "debug.", "package."],
         forbiddenPython: ["subprocess", "socket", "ctypes", "os.system", "os.fork", "os.exec", "multiprocessing"],
         maxMethodBytes: 16384, forgeAllowed: ["BRICK", "ROBIN", "BABS"], finetuneAllowed: ["BRICK", "ROBIN", "BABS"],
-        finetunesPerDay: 4, ascensionAllowed: ["BRICK", "ROBIN", "BABS"], ascensionPolicy: .propose)
+        finetunesPerDay: 4, ascensionAllowed: ["BRICK", "ROBIN", "BABS"], ascensionPolicy: .propose,
+        allowedModelFamilies: [], modelFitsVRAMBudget: true, systemPromptNamesPersona: true, forgeAttemptsPerHour: 10)
 
     public init(protectedSlots: Set<String>, verifiedSlots: Set<String>, forbiddenPrimitives: [String], forbiddenPython: [String],
                 maxMethodBytes: Int, forgeAllowed: Set<String>, finetuneAllowed: Set<String> = [], finetunesPerDay: Int = 0,
-                ascensionAllowed: Set<String> = [], ascensionPolicy: AscensionPolicy = .propose) {
+                ascensionAllowed: Set<String> = [], ascensionPolicy: AscensionPolicy = .propose,
+                allowedModelFamilies: [String] = [], modelFitsVRAMBudget: Bool = true, systemPromptNamesPersona: Bool = true,
+                forgeAttemptsPerHour: Int = 10) {
         self.protectedSlots = protectedSlots.union(Self.alwaysProtected)
         self.verifiedSlots = verifiedSlots.union(Self.alwaysVerified)
         self.forbiddenPrimitives = forbiddenPrimitives
@@ -61,6 +76,10 @@ public struct GovernanceRules: Sendable, Hashable {
         self.finetunesPerDay = finetunesPerDay
         self.ascensionAllowed = ascensionAllowed
         self.ascensionPolicy = ascensionPolicy
+        self.allowedModelFamilies = allowedModelFamilies
+        self.modelFitsVRAMBudget = modelFitsVRAMBudget
+        self.systemPromptNamesPersona = systemPromptNamesPersona
+        self.forgeAttemptsPerHour = forgeAttemptsPerHour
     }
 
     /// The rules of the keeper's codex in `protos` (the defaults where it has none).
@@ -82,6 +101,10 @@ public struct GovernanceRules: Sendable, Hashable {
                   finetuneAllowed: strings("finetune_allowed").map(Set.init) ?? base.finetuneAllowed,
                   finetunesPerDay: table?["finetunes_per_day"]?.intValue ?? base.finetunesPerDay,
                   ascensionAllowed: strings("ascension_allowed").map(Set.init) ?? base.ascensionAllowed,
-                  ascensionPolicy: table?["ascension_policy"]?.stringValue.flatMap(AscensionPolicy.init(rawValue:)) ?? base.ascensionPolicy)
+                  ascensionPolicy: table?["ascension_policy"]?.stringValue.flatMap(AscensionPolicy.init(rawValue:)) ?? base.ascensionPolicy,
+                  allowedModelFamilies: strings("allowed_model_families") ?? base.allowedModelFamilies,
+                  modelFitsVRAMBudget: table?["model_fits_vram_budget"]?.boolValue ?? base.modelFitsVRAMBudget,
+                  systemPromptNamesPersona: table?["system_prompt_names_persona"]?.boolValue ?? base.systemPromptNamesPersona,
+                  forgeAttemptsPerHour: table?["forge_attempts_per_hour"]?.intValue ?? base.forgeAttemptsPerHour)
     }
 }

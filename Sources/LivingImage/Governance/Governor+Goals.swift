@@ -40,7 +40,9 @@ extension Governor {
     /// motivator defers the goal with this reason and tries again when the budget allows.
     public static func goalVeto(kind: String, budget: GoalBudget, usage: GoalBudget.Usage) -> Veto? {
         func veto(_ rule: String, _ message: String) -> Veto {
-            Veto(rule: rule, proto: GovernanceRules.keeper, subject: "goal:\(kind)", author: .system, description: message)
+            Veto(rule: rule, proto: GovernanceRules.keeper, subject: "goal:\(kind)", author: .system, description: message,
+                 evidence: ["started_last_hour": .int(usage.startedLastHour), "seconds_last_day": .number(usage.secondsLastDay),
+                            "goals_per_hour": .int(budget.goalsPerHour), "model_seconds_per_day": .number(budget.modelSecondsPerDay)])
         }
         if kind == "forge", !budget.mayForge {
             return veto("goals_may_forge", "the motivator's goals may not forge methods ([motivator] goals_may_forge = false in config.toml)")
@@ -65,7 +67,7 @@ extension Governor {
 
     /// Throws (publishing `governor.veto`) when a goal of `kind` may not start now.
     func admitGoal(kind: String, budget: GoalBudget, usage: GoalBudget.Usage) throws(ImageError) {
-        if let veto = Self.goalVeto(kind: kind, budget: budget, usage: usage) { throw refuse(veto) }
+        if let veto = Self.goalVeto(kind: kind, budget: budget, usage: usage) { throw refuse([veto]) }
     }
 }
 

@@ -28,6 +28,11 @@ public actor ObjectMemory {
     private let events: EventBus
     /// Consulted by every commit: who may write what (see ``Governor``).
     nonisolated let governor: Governor
+    /// Who tells the governor about models (the runtime's model servers); nil: nobody, so a
+    /// loop's rebinding of a persona's model is refused as an unknown model.
+    nonisolated let modelFacts = Mutex<(any ModelFactsResolver)?>(nil)
+    /// How many times a commit may ask ``modelFacts`` before the governor decides with what it knows.
+    static let maxFactRounds = 3
     private let published: Mutex<ProtoTable>
     private var protos: ProtoTable
     /// The newest change-log entry `protos` includes.
@@ -41,7 +46,7 @@ public actor ObjectMemory {
         executor = DedicatedThreadExecutor(name: "a4ps.object-memory")
         self.store = store
         self.events = events
-        governor = Governor(events: events)
+        governor = Governor(events: events, store: store)
         let (loaded, last) = try store.loadProtos()
         protos = ProtoTable(loaded)
         lastChange = last
@@ -96,14 +101,14 @@ public actor ObjectMemory {
 
     /// Adds a new proto to the image.
     @discardableResult
-    public func create(_ proto: Proto, author: ChangeAuthor, reason: String) throws(ImageError) -> ChangeRecord {
-        try create([proto], author: author, reason: reason)[0]
+    public func create(_ proto: Proto, author: ChangeAuthor, reason: String) async throws(ImageError) -> ChangeRecord {
+        try await create([proto], author: author, reason: reason)[0]
     }
 
     /// Adds several new protos in one transaction (parents before children): all or none.
     @discardableResult
-    public func create(_ newProtos: [Proto], author: ChangeAuthor, reason: String) throws(ImageError) -> [ChangeRecord] {
-        try commit { (protos) throws(ImageError) in
+    public func create(_ newProtos: [Proto], author: ChangeAuthor, reason: String) async throws(ImageError) -> [ChangeRecord] {
+        try await commit { (protos) throws(ImageError) in
             var pending: [ImageStore.PendingChange] = []
             var adding: Set<String> = []
             for proto in newProtos {
@@ -128,8 +133,8 @@ public actor ObjectMemory {
     /// happened): when it throws, nothing is committed.
     @discardableResult
     public func swap(_ clone: Proto, expecting version: Int64, author: ChangeAuthor, reason: String,
-                     kind: String = "swap", alongside: (@Sendable (Database) throws -> Void)? = nil) throws(ImageError) -> ChangeRecord? {
-        try commit(alongside: alongside) { (protos) throws(ImageError) in
+                     kind: String = "swap", alongside: (@Sendable (Database) throws -> Void)? = nil) async throws(ImageError) -> ChangeRecord? {
+        try await commit(alongside: alongside) { (protos) throws(ImageError) in
             guard let current = protos[clone.name] else { throw ImageError.noSuchProto(clone.name) }
             guard current.version == version else { throw ImageError.conflict(clone.name, expected: version, actual: current.version) }
             return try prepareSwap(from: current, to: clone, kind: kind, author: author, reason: reason, in: protos)
@@ -141,8 +146,8 @@ public actor ObjectMemory {
     /// `nil` when it changes nothing.
     @discardableResult
     public func update(_ name: String, author: ChangeAuthor, reason: String,
-                       _ change: (inout Proto) throws(ImageError) -> Void) throws(ImageError) -> ChangeRecord? {
-        try commit { (protos) throws(ImageError) in
+                       _ change: (inout Proto) throws(ImageError) -> Void) async throws(ImageError) -> ChangeRecord? {
+        try await commit { (protos) throws(ImageError) in
             guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
             var new = current
             try change(&new)
@@ -177,8 +182,8 @@ public actor ObjectMemory {
     @discardableResult
     func commitSlotWrites(_ writes: [String: [String: JSONValue?]], reads: [String: [String: JSONValue?]],
                           author: ChangeAuthor, reason: String,
-                          alongside: (@Sendable (Database) throws -> Void)? = nil) throws(ImageError) -> [ChangeRecord] {
-        try commit(alongside: alongside) { (protos) throws(ImageError) in
+                          alongside: (@Sendable (Database) throws -> Void)? = nil) async throws(ImageError) -> [ChangeRecord] {
+        try await commit(alongside: alongside) { (protos) throws(ImageError) in
             for (name, slots) in reads {
                 for (slot, seen) in slots where Self.inheritedSlot(slot, of: name, in: protos) != seen {
                     throw ImageError(.conflict, "\(reason) read slot '\(slot)' of \(name), and another send changed it "
@@ -202,7 +207,7 @@ public actor ObjectMemory {
     /// Restores a proto as it was right after change `changeID` — itself a new, logged change.
     @discardableResult
     public func rollback(_ name: String, toChange changeID: Int64, author: ChangeAuthor,
-                         reason: String) throws(ImageError) -> ChangeRecord {
+                         reason: String) async throws(ImageError) -> ChangeRecord {
         try catchUp()
         guard let current = protos[name] else { throw ImageError.noSuchProto(name) }
         guard var target = try store.state(of: name, afterChange: changeID) else {
@@ -210,44 +215,89 @@ public actor ObjectMemory {
         }
         target.version = current.version
         let why = reason.isEmpty ? "rollback to change \(changeID)" : reason
-        guard let record = try swap(target, expecting: current.version, author: author, reason: why, kind: "rollback") else {
+        guard let record = try await swap(target, expecting: current.version, author: author, reason: why, kind: "rollback") else {
             throw ImageError(.rollback, "'\(name)' is already as it was after change \(changeID)")
         }
         events.publish(.rolledBack(proto: name, toChange: changeID, change: record.id))
         return record
     }
 
-    /// Commits what `build` makes of the protos as the file holds them now. In one write
-    /// transaction (other processes wait): the protos other processes changed since this memory
-    /// last looked are loaded first, then `build` validates and prepares the changes, the governor
-    /// admits or vetoes them, then their rows and change-log entries are written, then `alongside`
-    /// writes the caller's rows. What was loaded stays loaded even when `build` refuses.
+    /// What the transaction of one attempt at a commit came to.
+    private enum Outcome {
+        case committed(changes: [ImageStore.PendingChange], records: [ChangeRecord])
+        case refused([Governor.Veto])
+        case needsFacts([Governor.ModelQuery])
+    }
+
+    /// What one attempt at a commit came to.
+    private enum Attempt {
+        case committed([ChangeRecord])
+        /// The governor needs the facts about these models to judge the change: nothing was written.
+        case needsFacts([Governor.ModelQuery])
+    }
+
+    /// Commits what `build` makes of the protos as the file holds them now (see
+    /// ``attemptCommit(alongside:models:mayAsk:_:)``). When the change binds a persona to a model
+    /// whose facts the governor needs, they are asked for outside the transaction and the commit
+    /// is attempted again — `build` then sees the file as it is by then.
     private func commit(alongside: (@Sendable (Database) throws -> Void)? = nil,
-                        _ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) throws(ImageError) -> [ChangeRecord] {
+                        _ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) async throws(ImageError) -> [ChangeRecord] {
+        var models: [Governor.ModelQuery: ModelLookup] = [:]
+        var round = 0
+        while true {
+            round += 1
+            switch try attemptCommit(alongside: alongside, models: models, mayAsk: round <= Self.maxFactRounds, build) {
+            case .committed(let records):
+                return records
+            case .needsFacts(let queries):
+                let resolver = modelFacts.withLock { $0 }
+                for query in queries {
+                    models[query] = await resolver?.facts(about: query.model, for: query.persona)
+                        ?? .unknown(reason: "this image was opened without a4ps's runtime, whose model servers tell the governor about models")
+                }
+            }
+        }
+    }
+
+    /// One attempt at a commit. In one write transaction (other processes wait): the protos other
+    /// processes changed since this memory last looked are loaded first, then `build` validates
+    /// and prepares the changes, the governor admits them or vetoes them (a veto is written to
+    /// its audit trail, and the transaction commits that alone), then their rows and change-log
+    /// entries are written, then `alongside` writes the caller's rows. What was loaded stays
+    /// loaded even when `build` or the governor refuses. With `mayAsk`, a change binding a
+    /// persona to a model not in `models` writes nothing and answers the models to ask about.
+    private func attemptCommit(alongside: (@Sendable (Database) throws -> Void)?, models: [Governor.ModelQuery: ModelLookup], mayAsk: Bool,
+                               _ build: (ProtoTable) throws(ImageError) -> [ImageStore.PendingChange]) throws(ImageError) -> Attempt {
         let date = Date()
         let seen = lastChange
         var latest = protos
         var caughtUp = seen
-        let outcome: Result<(changes: [ImageStore.PendingChange], records: [ChangeRecord]), ImageError>
+        let outcome: Result<Outcome, ImageError>
         do throws(ImageError) {
-            outcome = try store.writing { db throws -> Result<(changes: [ImageStore.PendingChange], records: [ChangeRecord]), ImageError> in
+            outcome = try store.writing { db throws -> Result<Outcome, ImageError> in
                 let changed = try store.protosChanged(after: seen, in: db)
                 if changed.lastChange > seen {
                     let fresh = try store.loadProtos(named: changed.names, in: db)
                     for name in changed.names { latest[name] = fresh[name] }
                     caughtUp = changed.lastChange
                 }
-                // Every change passes the governor, by the rules of the codex as the file holds it now.
-                let built = Result { () throws(ImageError) -> [ImageStore.PendingChange] in
-                    let changes = try build(latest)
-                    if !changes.isEmpty { try governor.admit(changes.map(\.proposal), rules: GovernanceRules(in: latest)) }
-                    return changes
+                let built = Result { () throws(ImageError) -> [ImageStore.PendingChange] in try build(latest) }
+                guard case .success(let changes) = built else { return built.map { .committed(changes: $0, records: []) } }
+                if !changes.isEmpty {
+                    // Every change passes the governor, by the rules of the codex as the file holds it now.
+                    let proposals = changes.map(\.proposal)
+                    let unknown = proposals.flatMap(Governor.modelQueries).filter { models[$0] == nil }
+                    if mayAsk, !unknown.isEmpty { return .success(.needsFacts(unknown)) }
+                    let vetoes = Governor.vetoes(proposals, rules: GovernanceRules(in: latest), models: models)
+                    if !vetoes.isEmpty {
+                        // Refused: only the refusal is written, and the transaction commits it.
+                        try governor.record(vetoes, at: date, in: db)
+                        return .success(.refused(vetoes))
+                    }
                 }
-                // Refused: nothing is written, and the empty transaction commits.
-                guard case .success(let changes) = built else { return built.map { ($0, []) } }
                 let records = try changes.map { try store.write($0, at: date, in: db) }
                 try alongside?(db)
-                return .success((changes, records))
+                return .success(.committed(changes: changes, records: records))
             }
         } catch where error.code == .conflict {
             try reload()
@@ -262,14 +312,20 @@ public actor ObjectMemory {
         case .failure(let error):
             if caughtUp > seen { publish() }
             throw error
-        case .success(let committed):
-            (changes, records) = committed
+        case .success(Outcome.refused(let vetoes)):
+            if caughtUp > seen { publish() }
+            throw governor.published(vetoes)
+        case .success(Outcome.needsFacts(let queries)):
+            if caughtUp > seen { publish() }
+            return .needsFacts(queries)
+        case .success(Outcome.committed(let committed, let written)):
+            (changes, records) = (committed, written)
         }
         for change in changes { protos[change.proto.name] = change.proto }
         if let last = records.last { lastChange = last.id }
         publish()
         for (change, record) in zip(changes, records) { publishEvents(for: record, previousVersion: change.proto.version - 1) }
-        return records
+        return .committed(records)
     }
 
     /// Rereads every proto from the file (after another process changed it).

@@ -50,6 +50,30 @@ enum ImageSchema {
             try db.execute(sql: "INSERT INTO image_meta(key, value) VALUES ('format', ?), ('schema', 'image.v1')",
                            arguments: [format])
         }
+        // The governor's audit trail (its refusals, kept although the changes they refused were
+        // not) and its ledger of budgeted actions (forges started).
+        migrator.registerMigration("image.v2") { db in
+            try db.execute(sql: """
+                CREATE TABLE governor_vetoes(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    at REAL NOT NULL,
+                    rule TEXT NOT NULL,
+                    proto TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    author TEXT NOT NULL,
+                    description TEXT NOT NULL,
+                    evidence TEXT NOT NULL DEFAULT 'null');
+                CREATE INDEX governor_vetoes_by_proto ON governor_vetoes(proto, id);
+                CREATE TABLE governor_spending(
+                    id INTEGER PRIMARY KEY AUTOINCREMENT,
+                    budget TEXT NOT NULL,
+                    proto TEXT NOT NULL,
+                    subject TEXT NOT NULL,
+                    at REAL NOT NULL);
+                CREATE INDEX governor_spending_by_budget ON governor_spending(budget, at);
+                UPDATE image_meta SET value = 'image.v2' WHERE key = 'schema';
+                """)
+        }
         ImageSessions.register(in: &migrator)
         ImageStore.registerHistoryIndex(in: &migrator)
         return migrator

@@ -13,6 +13,14 @@ enum ChangeFormatting {
         return lines.joined(separator: "\n")
     }
 
+    /// A refusal of the governor's audit trail, in the same form as a change.
+    static func text(_ record: VetoRecord) -> String {
+        let when = ISO8601DateFormatter().string(from: record.at)
+        let veto = record.veto
+        return "VETO \(record.id)  \(when)  \(veto.proto)  \(veto.subject)  by \(veto.author.rawValue)  rule \(veto.rule)\n"
+            + "    \(veto.description)"
+    }
+
     private static func short(_ value: JSONValue?) -> String {
         guard let value else { return "(none)" }
         let text = value.jsonText.replacingOccurrences(of: "\\n", with: "⏎")

@@ -26,12 +26,13 @@ struct ImageCommand: AsyncParsableCommand {
     }
 
     struct History: AsyncParsableCommand {
-        static let configuration = CommandConfiguration(abstract: "List the change log: when, what, before/after, who and why.")
+        static let configuration = CommandConfiguration(
+            abstract: "List the change log: when, what, before/after, who and why — and the changes the governor vetoed.")
         @OptionGroup var options: ImageOptions
         @Argument(help: "Only changes to this proto.") var proto: String?
         @Option(help: "Only changes touching this subject (method:NAME, slot:NAME, parent, codex).") var subject: String?
         @Option(help: "How many changes to list (one page).") var limit = 50
-        @Option(help: "List the changes older than this change number (the next page back).") var before: Int64?
+        @Option(help: "List the changes older than this change number (the next page back; the governor's refusals show on the newest page and in `a4ps governance vetoes`).") var before: Int64?
         @Option(help: "Page N back from the newest (1 is the newest), `--limit` changes a page.") var page: Int?
         @Flag(help: "Print JSON instead of text.") var json = false
 
@@ -50,12 +51,19 @@ struct ImageCommand: AsyncParsableCommand {
                 guard let oldest = changes.first?.id else { break }
                 changes = try image.history(proto: proto, subject: subject, limit: limit, before: oldest)
             }
+            // The newest page is one history, by time: what changed and what the governor refused
+            // (older refusals: `a4ps governance vetoes`); older pages page the change log.
+            let paging = before != nil || (page ?? 1) > 1
+            let vetoes = paging ? [] : try image.vetoes(proto: proto, subject: subject, limit: limit)
+            let entries = (changes.map { (at: $0.at, json: $0.json, text: ChangeFormatting.text($0), change: Optional($0.id)) }
+                + vetoes.map { (at: $0.at, json: $0.json, text: ChangeFormatting.text($0), change: Int64?.none) })
+                .enumerated().sorted { ($0.element.at, $0.offset) < ($1.element.at, $1.offset) }.map(\.element).suffix(limit)
             if json {
-                emitLine(JSONValue.array(changes.map(\.json)).prettyText)
+                emitLine(JSONValue.array(entries.map(\.json)).prettyText)
             } else {
-                for change in changes { emitLine(ChangeFormatting.text(change)) }
-                if changes.isEmpty { emitLine("no changes") }
-                if changes.count == limit, let oldest = changes.first?.id {
+                for entry in entries { emitLine(entry.text) }
+                if entries.isEmpty { emitLine("no changes") }
+                if changes.count == limit, let oldest = entries.compactMap(\.change).min() {
                     emitLine("older changes: a4ps image history --before \(oldest)")
                 }
             }

@@ -55,12 +55,26 @@ public struct FinetuneWorker: Sendable {
                 + "[strategic] golden_threshold (see `a4ps golden list`)")
         }
         let digest = GoldenDataset.digest(train.map(\.chatML).joined(separator: "\n"))
-        let job = try store.enqueue(persona: persona, trigger: trigger, examples: train.count, holdout: holdout.count,
+        let job: FinetuneJob
+        do {
+            // The governor's rule is checked in the store's transaction (two processes never both take the last
+            // job of the day); its refusal is recorded once that transaction has ended.
+            job = try store.enqueue(persona: persona, trigger: trigger, examples: train.count, holdout: holdout.count,
                                     datasetDigest: digest) { startedToday in
-            try image.admitFinetune(of: persona, startedToday: startedToday)
+                if let veto = Governor.finetuneVeto(of: persona, startedToday: startedToday, rules: image.governanceRules) {
+                    throw Refused(veto: veto)
+                }
+            }
+        } catch let refused as Refused {
+            throw image.refuse([refused.veto])
         }
         publish("strategic.job.queued", job)
         return job
+    }
+
+    /// A governor's refusal found inside the job store's transaction.
+    private struct Refused: Error {
+        let veto: Governor.Veto
     }
 
     /// Queues a job for each persona whose golden set has grown by `[strategic] min_examples`

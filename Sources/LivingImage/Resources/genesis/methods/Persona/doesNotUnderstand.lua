@@ -1,7 +1,8 @@
 -- Receives every message no method answers, as args = {selector = ..., args = ...}.
 -- Asks ALFRED whether to forge the missing method (his codex's policy: which protos may grow
--- methods, how many forges an hour). If he allows it and the Tool Forge succeeds, the original
--- message is sent again and answered; otherwise the answer is a structured "not understood".
+-- methods; the governor keeps the forges-per-hour budget). If he allows it and the Tool Forge
+-- succeeds, the original message is sent again and answered; otherwise the answer is a
+-- structured "not understood".
 local message = args or {}
 emit("not_understood", {receiver = self.name, selector = message.selector})
 local answer = {
