@@ -152,14 +152,21 @@ func makeImage(_ name: String, memories: Int) async throws -> String {
     return path
 }
 
-func timeSend(_ image: String) throws -> Double {
-    var times: [Double] = []
+func sendOnce(_ image: String) throws -> Double {
+    let run = try runProcess(a4ps, ["send", "BRICK", "describe", "--image", image], in: workdir)
+    guard run.status == 0 else { throw BenchError("a4ps send BRICK describe failed: \(run.output)") }
+    return run.seconds
+}
+
+/// Medians of `send` on the empty image and on `image`, runs alternating so that a busy moment
+/// of the machine weighs on both alike.
+func timeSend(_ image: String, against empty: String) throws -> (empty: Double, image: Double) {
+    var (onEmpty, onImage): ([Double], [Double]) = ([], [])
     for _ in 0..<options.runs {
-        let run = try runProcess(a4ps, ["send", "BRICK", "describe", "--image", image], in: workdir)
-        guard run.status == 0 else { throw BenchError("a4ps send BRICK describe failed: \(run.output)") }
-        times.append(run.seconds)
+        onEmpty.append(try sendOnce(empty))
+        onImage.append(try sendOnce(image))
     }
-    return median(times)
+    return (median(onEmpty), median(onImage))
 }
 
 func measureChild(_ image: String) throws -> [String: Double] {
@@ -173,18 +180,19 @@ func measureChild(_ image: String) throws -> [String: Double] {
 print("image-bench: \(options.dimension)-d memories, sizes \(options.sizes.map(String.init).joined(separator: ", ")), \(options.runs) runs each; a4ps at \(a4ps)")
 print("machine: \(ProcessInfo.processInfo.activeProcessorCount) cores")
 let empty = try await makeImage("empty.image", memories: 0)
-let baseline = try timeSend(empty)
-print("baseline: `a4ps send BRICK describe` on an empty image: \(format(baseline)) s (median of \(options.runs))")
+_ = try sendOnce(empty)   // warms the file cache for the binary
+print("baseline: `a4ps send BRICK describe` on an empty image, runs alternating with the big image's (medians of \(options.runs))")
 print("")
-print("memories   file        send (s)  ×empty   open (s)  first search (s)  RSS after open  RSS after search")
+print("memories   file        empty (s)  send (s)  ×empty   open (s)  first search (s)  RSS after open  RSS after search")
 for size in options.sizes {
     let image = try await makeImage("image-\(size).image", memories: size)
     let bytes = ((try? FileManager.default.attributesOfItem(atPath: image))?[.size] as? NSNumber)?.intValue ?? 0
-    let send = try timeSend(image)
+    let (baseline, send) = try timeSend(image, against: empty)
     let child = try measureChild(image)
     let row = [
         String(size).padding(toLength: 10, withPad: " ", startingAt: 0),
         mib(bytes).padding(toLength: 11, withPad: " ", startingAt: 0),
+        format(baseline).padding(toLength: 10, withPad: " ", startingAt: 0),
         format(send).padding(toLength: 9, withPad: " ", startingAt: 0),
         (format(send / baseline, 2) + "×").padding(toLength: 8, withPad: " ", startingAt: 0),
         format(child["open_s"] ?? 0).padding(toLength: 9, withPad: " ", startingAt: 0),
