@@ -34,6 +34,9 @@ from trainer_protocol import (  # noqa: E402
     run_trainer)
 
 TRAINER = "cpu-lora"
+# llama-server's fallback for a GGUF without a chat template, as a Jinja template for transformers.
+CHATML_TEMPLATE = ("{% for message in messages %}{{ '<|im_start|>' + message['role'] + '\\n' + message['content'] + '<|im_end|>\\n' }}"
+                   "{% endfor %}{% if add_generation_prompt %}{{ '<|im_start|>assistant\\n' }}{% endif %}")
 
 
 def main(argv: list[str]) -> int:
@@ -87,6 +90,10 @@ def train(spec: JobSpec, train_rows: list, holdout_rows: list, events: Events) -
     tokenizer = AutoTokenizer.from_pretrained(str(base_dir))
     if tokenizer.pad_token is None:
         tokenizer.pad_token = tokenizer.eos_token
+    if not tokenizer.chat_template:
+        # A base model without a chat template of its own (Gemma 3 270M, which a persona may ascend
+        # to): llama-server serves it with ChatML, so it learns ChatML.
+        tokenizer.chat_template = CHATML_TEMPLATE
     clock.lap("load_s", started)
     events.emit("loaded", base=str(gguf or base_dir), base_hf_dir=str(base_dir), parameters=sum(p.numel() for p in model.parameters()),
                 seconds=clock.timings["load_s"], torch=torch.__version__)
@@ -134,6 +141,10 @@ def train(spec: JobSpec, train_rows: list, holdout_rows: list, events: Events) -
     trainer = SFTTrainer(model=model, args=config, train_dataset=train_set, eval_dataset=holdout_set,
                          processing_class=tokenizer, peft_config=lora, callbacks=[Progress()])
     clock.lap("prepare_s", started)
+    if len(trainer.train_dataset) == 0:
+        # TRL drops an example whose answer its truncation cuts off entirely.
+        raise SpecError(f"none of the {len(train_rows)} training example(s) fits in max_seq_length = {hyper.max_seq_length} tokens "
+                        "with its answer: raise [strategic] max_seq_length")
     trainable = sum(p.numel() for p in trainer.model.parameters() if p.requires_grad)
 
     eval_before = None

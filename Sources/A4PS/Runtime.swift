@@ -31,6 +31,8 @@ public final class Runtime: Sendable {
     public let golden: GoldenDataset
     /// Fine-tunes: jobs queued, run, validated and swapped in (`a4ps finetune`).
     public let finetune: FinetuneWorker
+    /// Ascensions: candidate base models evaluated on a clone, proposed, applied (`a4ps ascend`).
+    public let ascension: AscensionWorker
     /// Debug sessions of methods that raised, and their repair.
     public let debugger: LiveDebugger
     /// Codex amendments: ALFRED drafts them from persistent dissonance (or when asked), the Architect decides.
@@ -45,12 +47,13 @@ public final class Runtime: Sendable {
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker, amendments: CodexAmendments, motivator: Motivator) {
+                 finetune: FinetuneWorker, ascension: AscensionWorker, amendments: CodexAmendments, motivator: Motivator) {
         self.golden = golden
         self.amendments = amendments
         self.motivator = motivator
         observing = motivator.observe()
         self.finetune = finetune
+        self.ascension = ascension
         self.sandbox = sandbox
         self.debugger = debugger
         watching = debugger.watch(repairing: repairing)
@@ -111,9 +114,17 @@ public final class Runtime: Sendable {
                 let finetune = FinetuneWorker(
                     image: image, models: models, golden: golden, store: try FinetuneJobStore(image: image), settings: config.strategic,
                     trainer: Trainer(command: .configured(config.strategic)), jobsDirectory: imagePath + ".finetune",
+                    trainerBases: Dictionary(config.ascension.candidates.compactMap { candidate in candidate.trainerBase.map { (candidate.name, $0) } },
+                                             uniquingKeysWith: { first, _ in first }),
                     logger: logger ?? Logger(label: "a4ps.strategic"))
                 // The governor judges a loop's rebinding of a persona's model by what its server and the adapters know.
                 image.useModelFacts(ServedModelFacts(models: models, config: config, adapters: finetune.store))
+                let ascension = AscensionWorker(
+                    image: image, models: models, golden: golden, finetune: finetune, runner: runner, store: try AscensionStore(image: image),
+                    config: config, trainer: Trainer(command: .configured(config.strategic)), workDirectory: imagePath + ".ascension",
+                    logger: logger ?? Logger(label: "a4ps.ascension"))
+                // The models ascensions serve first: the strategic loop's adapters may have them as their base.
+                try await ascension.restore()
                 try await finetune.restoreAdapters()
                 // A job whose worker died (a4ps killed mid-training) is found again: queued anew or failed, never forgotten.
                 for job in try finetune.store.recover() {
@@ -158,7 +169,7 @@ public final class Runtime: Sendable {
                     settings: config.motivator, logger: logger ?? Logger(label: "a4ps.motivator"))
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
-                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune,
+                                      sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune, ascension: ascension,
                                       amendments: amendments, motivator: motivator)
                 runtime.forwardModelEvents()
                 return runtime

@@ -193,6 +193,12 @@ struct OllamaRoutes: Sendable {
         for step in 1...4 {
             lines.append(WireFormat.json(["status": "pulling \(digest)", "digest": digest, "total": total, "completed": total * Int64(step) / 4]))
         }
+        if let error = model.pullError {
+            // A failure mid-stream: some progress, then an error line with HTTP 200; nothing is pulled.
+            let sent = Array(lines.prefix(2 + max(0, model.pullErrorAfter ?? 2)))
+            if !stream { return WireFormat.ollamaError(.internalServerError, error) }
+            return ndjson(sent + [WireFormat.json(["error": error])])
+        }
         lines += [WireFormat.json(["status": "verifying sha256 digest"]), WireFormat.json(["status": "writing manifest"]), WireFormat.json(["status": "success"])]
         await state.markPulled(model.name)
         if !stream { return WireFormat.response(json: ["status": "success"]) }

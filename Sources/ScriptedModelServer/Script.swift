@@ -16,7 +16,8 @@ import Foundation
 ///   "adapter_fault": {"kind": "refuse", "message": "…"},  // see AdapterFault
 ///   "models": [{"name": "phi3:mini-4k-instruct", "size_gb": 2.5, "load_ms": 20, "pulled": true,
 ///               "family": "phi3", "parameter_size": "3.8B", "quantization": "Q4_0",
-///               "embedding_dimensions": 768, "context_length": 4096}],
+///               "embedding_dimensions": 768, "context_length": 4096,
+///               "pull_error": "connection reset", "pull_error_after": 2}],   // a pull that fails mid-stream
 ///   "rules": [{"model": "phi3:mini-4k-instruct", "contains": "capital of France", "regex": "^What",
 ///              "reply": "Paris.", "replies": ["first", "second"], "json": {"answer": 42},
 ///              "token_delay_ms": 0, "chunk_chars": 0,
@@ -43,9 +44,16 @@ public struct Script: Sendable, Codable, Hashable {
         public var quantization: String?
         public var embeddingDimensions: Int?
         public var contextLength: Int?
+        /// A pull of it fails with this error line (HTTP 200, as Ollama reports a failure mid-stream)…
+        public var pullError: String?
+        /// …after this many progress lines of its layer (default 2).
+        public var pullErrorAfter: Int?
 
         public init(name: String, sizeGB: Double, loadMilliseconds: Int = 0, pulled: Bool = true, family: String? = nil,
-                    parameterSize: String? = nil, quantization: String? = nil, embeddingDimensions: Int? = nil, contextLength: Int? = nil) {
+                    parameterSize: String? = nil, quantization: String? = nil, embeddingDimensions: Int? = nil, contextLength: Int? = nil,
+                    pullError: String? = nil, pullErrorAfter: Int? = nil) {
+            self.pullError = pullError
+            self.pullErrorAfter = pullErrorAfter
             self.name = name
             self.sizeGB = sizeGB
             self.loadMilliseconds = loadMilliseconds
@@ -61,6 +69,7 @@ public struct Script: Sendable, Codable, Hashable {
             case name, family, pulled, quantization
             case sizeGB = "size_gb", loadMilliseconds = "load_ms", parameterSize = "parameter_size"
             case embeddingDimensions = "embedding_dimensions", contextLength = "context_length"
+            case pullError = "pull_error", pullErrorAfter = "pull_error_after"
         }
 
         public init(from decoder: any Decoder) throws {
@@ -74,6 +83,8 @@ public struct Script: Sendable, Codable, Hashable {
             quantization = try c.decodeIfPresent(String.self, forKey: .quantization)
             embeddingDimensions = try c.decodeIfPresent(Int.self, forKey: .embeddingDimensions)
             contextLength = try c.decodeIfPresent(Int.self, forKey: .contextLength)
+            pullError = try c.decodeIfPresent(String.self, forKey: .pullError)
+            pullErrorAfter = try c.decodeIfPresent(Int.self, forKey: .pullErrorAfter)
         }
 
         var sizeBytes: Int64 { Int64((sizeGB * 1e9).rounded()) }

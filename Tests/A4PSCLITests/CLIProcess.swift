@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import Synchronization
 import Testing
 
@@ -40,7 +41,7 @@ enum CLIProcess {
         if environment["A4PS_CONFIG"] == nil, !FileManager.default.fileExists(atPath: configFile.path) {
             try ollamaOnlyConfig.write(to: configFile, atomically: true, encoding: .utf8)
         }
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = executable
         process.arguments = arguments
         process.environment = ProcessInfo.processInfo.environment.merging(environment) { _, new in new }

@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import GRDB
 import LivingImage
 import Testing
@@ -110,7 +111,7 @@ import Testing
     /// SIGKILL; answers its exit status when it ended by itself first (nil when killed).
     static func runAndKill(_ arguments: [String], in dir: URL, environment: [String: String], file: DatabaseQueue,
                            after ready: (Observation) -> Bool, thenMilliseconds delay: Int) throws -> Int32? {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = arguments
         process.currentDirectoryURL = dir

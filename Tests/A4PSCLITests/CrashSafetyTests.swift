@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import Synchronization
 import Testing
 @testable import LivingImage
@@ -56,7 +57,7 @@ import Testing
 
     /// Runs `a4ps batch`, feeds it commands until it is killed, and returns the effects it acknowledged.
     private func runAndKill(path: String, round: Int, acknowledgements: Int, thenMilliseconds delay: Int) throws -> [Effect] {
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = ["batch", "--image", path]
         let input = Pipe(), output = Pipe()

@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import Testing
 @testable import LivingImage
 
@@ -165,7 +166,7 @@ private let patienceSeconds: TimeInterval = 60
 /// A running `a4ps batch`: JSON commands in, one JSON result per line out. Its methods block, so
 /// call them from a thread of its own (``CLIProcess/offload(_:)``).
 final class BatchProcess: @unchecked Sendable {
-    private let process = Process()
+    private let process = ChildProcess()
     private let input = Pipe(), output = Pipe(), errors = Pipe()
     private let condition = NSCondition()
     // Guarded by `condition`.

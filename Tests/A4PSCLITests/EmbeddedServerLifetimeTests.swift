@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import Inference
 import Testing
 
@@ -14,7 +15,7 @@ import Testing
         let config = dir.appendingPathComponent("embedded.toml")
         try "[inference]\ndefault_backend = \"embedded\"\n".write(to: config, atomically: true, encoding: .utf8)
 
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = ["think", "ROBIN", "Write a long story about a river, at least five hundred words."]
         process.currentDirectoryURL = dir

@@ -40,7 +40,7 @@ import Testing
         try runtime.golden.harvest(run: "run-seed", state: ["brick_history": .array(history)], overall: 5)
         await runtime.shutdown()
 
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = ["finetune", "BRICK", "--image", imagePath]
         process.currentDirectoryURL = dir

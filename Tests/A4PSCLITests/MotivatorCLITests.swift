@@ -44,7 +44,7 @@ import Testing
         _ = try await a4ps("ask", "Should we drop the change log to go faster?", "--max-turns", "1")
         #expect(try await a4ps("goals", "list").contains("1  queued  deliberation  p5  Resolve the dissonance between BRICK and ROBIN"))
 
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = ["goals", "run-next"]
         process.currentDirectoryURL = dir

@@ -1,4 +1,5 @@
 import Foundation
+import TestWaiting
 import LivingImage
 import Testing
 
@@ -25,7 +26,7 @@ import Testing
         _ = try await a4ps("method", "define", "BRICK", "two", "--source", "if self:get('slow') then sleep(60) end return {b = 2}")
         _ = try await a4ps("slot", "set", "BRICK", "slow", "true")
 
-        let process = Process()
+        let process = ChildProcess()
         process.executableURL = CLIProcess.executable
         process.arguments = ["runs", "start", "Persona.kgraph", "--state", #"{"task": "survive"}"#]
         process.currentDirectoryURL = dir

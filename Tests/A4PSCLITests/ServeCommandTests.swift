@@ -1,5 +1,6 @@
 import AsyncHTTPClient
 import Foundation
+import TestWaiting
 import LivingImage
 import NIOCore
 import NIOHTTP1
@@ -102,7 +103,7 @@ import Testing
 
 /// A running `a4ps serve`: what it printed, its port, its exit.
 final class ServeProcess: @unchecked Sendable {
-    private let process = Process()
+    private let process = ChildProcess()
     private let condition = NSCondition()
     // Guarded by `condition`.
     private var printed = ""

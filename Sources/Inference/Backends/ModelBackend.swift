@@ -35,11 +35,11 @@ public protocol ModelBackend: Sendable {
 }
 
 extension ModelBackend {
-    /// A short name for messages: `Ollama at URL` or `OpenAI-compatible server at URL`.
+    /// A short name for messages: `Ollama at URL`, `OpenAI-compatible server at URL`, or the embedded llama.cpp server.
     public var displayName: String {
         switch kind {
         case .ollama: "Ollama at \(baseURL)"
-        case .openai: "OpenAI-compatible server at \(baseURL)"
+        case .openai: self is EmbeddedBackend ? "the embedded llama.cpp server" : "OpenAI-compatible server at \(baseURL)"
         }
     }
 }

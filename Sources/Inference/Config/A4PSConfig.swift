@@ -23,6 +23,14 @@ import Foundation
 /// [system]
 /// image_path = "./a4ps.image"
 ///
+/// [ascension]                    # the philosophical loop: a better base model, tried on a clone
+/// candidates = []                 # "name", "/path/model.gguf", or {name, size_gb, file, trainer_base}
+/// min_gain = 0.5                  # mean Oracle score (1–5) a candidate must gain over the binding
+/// validation_prompts = 4          # golden hold-out prompts both minds answer
+/// answer_tokens = 200             # longest answer per prompt
+/// adapter_examples = 16           # golden examples for the clone's temporary adapter (0: none)
+/// recurate_limit = 20             # past requests the new mind answers again after an ascension (0: none)
+///
 /// [scheduler]
 /// vram_gb = 8                     # GB (10^9 bytes) the resident models may use
 /// policy = "budget"               # "budget" (keep while they fit, evict LRU) | "sequential" (keep_alive 0)
@@ -70,6 +78,8 @@ public struct A4PSConfig: Sendable, Hashable {
     public var strategic = StrategicSettings()
     /// `[philosophical]`.
     public var philosophical = PhilosophicalSettings()
+    /// `[ascension]`.
+    public var ascension = AscensionSettings()
     /// `[system]`.
     public var system = SystemSettings()
     /// `[scheduler]`.

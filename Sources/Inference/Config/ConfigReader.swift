@@ -79,6 +79,8 @@ struct ConfigReader {
             config.philosophical.proposalLifetimeDays = days
         }
 
+        config.ascension = try readAscension()
+
         let strategic = try table("strategic")
         if let value = strategic["score_deliberations"] {
             guard let on = value.boolValue else { throw invalid("strategic", "score_deliberations", "must be true or false") }
@@ -243,7 +245,7 @@ struct ConfigReader {
 
     // MARK: - Typed access
 
-    private func table(_ name: String) throws(ConfigError) -> [String: JSONValue] {
+    func table(_ name: String) throws(ConfigError) -> [String: JSONValue] {
         guard let value = document[name] else { return [:] }
         guard case .object(let members) = value else {
             throw ConfigError(code: .invalidValue, path: path, line: line(ofKey: name, inTable: ""), key: name,
@@ -252,13 +254,13 @@ struct ConfigReader {
         return members
     }
 
-    private func string(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> String? {
+    func string(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> String? {
         guard let value = table[key] else { return nil }
         guard case .string(let s) = value else { throw invalid(section, key, "must be a string in double quotes") }
         return s
     }
 
-    private func number(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Double? {
+    func number(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Double? {
         guard let value = table[key] else { return nil }
         guard let n = value.doubleValue else { throw invalid(section, key, "must be a number") }
         return n
@@ -270,18 +272,18 @@ struct ConfigReader {
         return b
     }
 
-    private func integer(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Int? {
+    func integer(_ table: [String: JSONValue], _ section: String, _ key: String) throws(ConfigError) -> Int? {
         guard let value = table[key] else { return nil }
         guard let n = value.intValue else { throw invalid(section, key, "must be a whole number") }
         return n
     }
 
-    private func positive(_ value: Double, _ section: String, _ key: String) throws(ConfigError) -> Double {
+    func positive(_ value: Double, _ section: String, _ key: String) throws(ConfigError) -> Double {
         guard value > 0 else { throw invalid(section, key, "must be greater than 0") }
         return value
     }
 
-    private func invalid(
+    func invalid(
         _ section: String, _ key: String, _ reason: String, header: Bool = false, code: ConfigError.Code = .invalidValue
     ) -> ConfigError {
         let line = header ? (line(ofHeader: "\(section)") ?? line(ofKey: key, inTable: section)) : line(ofKey: key, inTable: section)

@@ -10,11 +10,11 @@ extension EmbeddedBackend {
     ///
     /// Throws ``EmbeddedServerError`` (`.invalidAdapter`, `.adapterNameTaken`, `.reloadFailed`,
     /// `.adapterRejected`) or the ``InferenceError`` of a server that cannot be reached.
-    public func register(adapter path: String, as name: String) async throws -> AdapterRegistration {
+    public func register(adapter path: String, as name: String, base: String? = nil) async throws -> AdapterRegistration {
         let start = ContinuousClock.now
         _ = try await backend()
         let logged = server.logLength()
-        try await server.register(adapter: path, as: name)
+        try await server.register(adapter: path, as: name, base: base)
         let load: LoadReport
         do {
             load = try await self.load(model: name, keepAlive: .forever)
@@ -23,7 +23,7 @@ extension EmbeddedBackend {
             try? await server.unregister(adapter: name)
             guard !reasons.isEmpty else { throw error }
             throw EmbeddedServerError(.adapterRejected, "llama-server could not load the adapter \(path) as \(name): "
-                + reasons.joined(separator: " | ") + " — train it on \(LocalModelInstall.chatModel) (\(server.install.chatModelFile))")
+                + reasons.joined(separator: " | ") + " — train it on the base it is served with (\(base ?? server.install.chatModelFile))")
         }
         return AdapterRegistration(name: name, adapterPath: path, loadDuration: load.duration,
                                    duration: ContinuousClock.now - start)
@@ -39,8 +39,9 @@ extension EmbeddedBackend {
 }
 
 extension EmbeddedBackend: AdapterServing {
-    /// Registers the adapter's GGUF (the PEFT directory is not used by llama.cpp).
+    /// Registers the adapter's GGUF (the PEFT directory is not used by llama.cpp) on the GGUF its
+    /// base model is served from (a served base model's file, or the chat model).
     public func register(adapter: LoRAAdapter, as name: String) async throws -> AdapterRegistration {
-        try await register(adapter: adapter.ggufPath, as: name)
+        try await register(adapter: adapter.ggufPath, as: name, base: server.file(servedAs: adapter.baseModel))
     }
 }

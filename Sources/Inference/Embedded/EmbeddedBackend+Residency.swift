@@ -71,7 +71,7 @@ extension EmbeddedBackend {
             guard let id = entry["id"]?.stringValue else { return nil }
             let status = entry["status"]?["value"]?.stringValue ?? "unloaded"
             return RouterModel(name: id, status: status, failed: entry["status"]?["failed"]?.boolValue ?? false,
-                               bytes: server.install.fileSize(of: id))
+                               bytes: server.file(servedAs: id).flatMap(LocalModelInstall.fileSize(atPath:)))
         }
     }
 }

@@ -48,11 +48,12 @@ public final class EmbeddedBackend: ModelBackend {
         "llama.cpp \(LocalModelInstall.llamaBuild) (embedded)"
     }
 
-    /// The name this server serves a model under: the embedding model and a registered adapter
-    /// (``EmbeddedModelServer/register(adapter:as:)``) as themselves, any other name (a persona
-    /// bound to a model the embedded server does not have) as the chat model.
-    func servedName(_ model: String) -> String {
-        model == LocalModelInstall.embeddingModel || server.servesAdapter(model) ? model : LocalModelInstall.chatModel
+    /// The name this server serves a model under: the embedding model, a registered adapter
+    /// (``EmbeddedModelServer/register(adapter:as:)``) and a served base model
+    /// (``EmbeddedModelServer/register(model:as:)``) as themselves, any other name (a persona bound
+    /// to a model the embedded server does not have) as the chat model.
+    public func servedName(_ model: String) -> String {
+        model == LocalModelInstall.embeddingModel || server.servesAdapter(model) || server.servesModel(model) ? model : LocalModelInstall.chatModel
     }
 
     /// The request with a model this server has.

@@ -15,9 +15,14 @@ extension EmbeddedModelServer {
 
     /// Adds the adapter GGUF under `name` to the preset and, when the server runs, has the router
     /// re-read it. Loading is the caller's (``EmbeddedBackend/register(adapter:as:)`` loads and waits).
-    /// Registering the same file under the same name again does nothing.
-    public func register(adapter path: String, as name: String) async throws(EmbeddedServerError) {
+    /// Registering the same file under the same name again does nothing. `base` is the GGUF the
+    /// adapter was trained on (nil: the chat model; an ascended persona's adapters have the base
+    /// model it ascended to, ``register(model:as:)``).
+    public func register(adapter path: String, as name: String, base: String? = nil) async throws(EmbeddedServerError) {
         try Self.checkAdapterName(name)
+        guard !servesModel(name) else {
+            throw EmbeddedServerError(.adapterNameTaken, "\(name) is the name of a served base model: give the adapter a versioned name of its own")
+        }
         let file = URL(fileURLWithPath: path).standardizedFileURL.resolvingSymlinksInPath().path
         try checkAdapterFile(file)
         let previous = adapterTable.withLock { $0[name] }
@@ -27,10 +32,12 @@ extension EmbeddedModelServer {
                 "the adapter name \(name) is already registered for \(previous): register the new adapter under a new versioned name")
         }
         adapterTable.withLock { $0[name] = file }
+        adapterBaseTable.withLock { $0[name] = base }
         do {
             try await presetChanged()
         } catch {
             adapterTable.withLock { $0[name] = nil }
+            adapterBaseTable.withLock { $0[name] = nil }
             try? await presetChanged()
             throw error
         }
@@ -43,7 +50,14 @@ extension EmbeddedModelServer {
             throw EmbeddedServerError(.unknownAdapter, "no adapter is registered as \(name) (registered: "
                 + "\(adapters.keys.sorted().joined(separator: ", ")))")
         }
+        adapterBaseTable.withLock { $0[name] = nil }
         try await presetChanged()
+    }
+
+    /// The GGUF an adapter was registered on (the chat model's unless ``register(adapter:as:base:)`` said otherwise).
+    public nonisolated func adapterBase(_ name: String) -> String? {
+        guard servesAdapter(name) else { return nil }
+        return adapterBaseTable.withLock { $0[name] } ?? install.chatModelFile
     }
 
     /// The names a served adapter may have: a preset section name, never one of the base models'.
@@ -62,26 +76,28 @@ extension EmbeddedModelServer {
     /// An adapter must be a GGUF file outside the models directory (the router counts any `.gguf`
     /// in a models directory as a model of its own).
     private func checkAdapterFile(_ file: String) throws(EmbeddedServerError) {
-        let modelsDirectory = URL(fileURLWithPath: install.chatModelFile).deletingLastPathComponent()
-            .standardizedFileURL.resolvingSymlinksInPath().path + "/"
+        let modelsDirectory = URL(fileURLWithPath: install.modelsDirectory).standardizedFileURL.resolvingSymlinksInPath().path + "/"
         guard !file.hasPrefix(modelsDirectory) else {
             throw EmbeddedServerError(.invalidAdapter,
                 "the adapter \(file) is inside the models directory \(modelsDirectory), where a model server takes it for a model: keep adapters in the job's output directory")
         }
-        guard let handle = FileHandle(forReadingAtPath: file) else {
-            throw EmbeddedServerError(.invalidAdapter, "the adapter file \(file) does not exist or cannot be read")
+        guard Self.isGGUF(file) else {
+            throw EmbeddedServerError(.invalidAdapter, FileManager.default.isReadableFile(atPath: file)
+                ? "\(file) is not a GGUF file: llama.cpp needs the adapter converted with convert_lora_to_gguf.py (the CPU trainer does it)"
+                : "the adapter file \(file) does not exist or cannot be read")
         }
+    }
+
+    /// Whether `file` is readable and starts with GGUF's magic.
+    static func isGGUF(_ file: String) -> Bool {
+        guard let handle = FileHandle(forReadingAtPath: file) else { return false }
         defer { try? handle.close() }
-        let magic = (try? handle.read(upToCount: 4)) ?? Data()
-        guard magic == Data("GGUF".utf8) else {
-            throw EmbeddedServerError(.invalidAdapter,
-                "\(file) is not a GGUF file: llama.cpp needs the adapter converted with convert_lora_to_gguf.py (the CPU trainer does it)")
-        }
+        return (try? handle.read(upToCount: 4)) == Data("GGUF".utf8)
     }
 
     /// Rewrites the preset file of the running server and has the router re-read it. A server not
     /// started yet writes the adapters into its preset when it starts.
-    private func presetChanged() async throws(EmbeddedServerError) {
+    func presetChanged() async throws(EmbeddedServerError) {
         guard let presetPath, let baseURL, process?.isRunning == true else { return }
         do {
             try preset().write(toFile: presetPath, atomically: true, encoding: .utf8)

@@ -35,6 +35,11 @@ public actor EmbeddedModelServer {
     /// ``register(adapter:as:)``. Kept outside the actor's isolation so that the backend can route
     /// a request by name without waiting for the actor.
     nonisolated let adapterTable = Mutex<[String: String]>([:])
+    /// The base GGUF of an adapter registered on another base than the chat model (served name → file).
+    nonisolated let adapterBaseTable = Mutex<[String: String]>([:])
+    /// Base models served beside the chat model (served name → GGUF file), registered with
+    /// ``register(model:as:)``: the philosophical loop's candidates, and the models personas ascended to.
+    nonisolated let modelTable = Mutex<[String: String]>([:])
 
     /// How many times a server that died is started again.
     public static let maxRestarts = 1
@@ -176,8 +181,8 @@ public actor EmbeddedModelServer {
         logger.debug("started llama-server", metadata: ["port": "\(port)", "log": "\(logPath)"])
     }
 
-    /// The router's models preset: every persona's model, the embedding model, and one section per
-    /// registered adapter. The chat model has a slot (and its prompt cache) per persona, 4,096
+    /// The router's models preset: every persona's model, the embedding model, one section per
+    /// served base model (``register(model:as:)``) and one per registered adapter. The chat model has a slot (and its prompt cache) per persona, 4,096
     /// tokens each: the server gives a prompt the slot whose cached prompt it shares most with, so
     /// each persona's repeated prefix (system prompt, task, report, dialogue so far) is evaluated
     /// once per deliberation.
@@ -208,11 +213,20 @@ public actor EmbeddedModelServer {
             ub = 512
 
             """
+        for (name, file) in models.sorted(by: { $0.key < $1.key }) {
+            text += """
+
+                [\(name)]
+                model = \(file)
+                \(Self.chatSlots)
+
+                """
+        }
         for (name, adapter) in adapters.sorted(by: { $0.key < $1.key }) {
             text += """
 
                 [\(name)]
-                model = \(install.chatModelFile)
+                model = \(adapterBase(name) ?? install.chatModelFile)
                 lora = \(adapter)
                 \(Self.chatSlots)
 

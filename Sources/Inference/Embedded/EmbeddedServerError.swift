@@ -14,6 +14,14 @@ public struct EmbeddedServerError: Error, Sendable, CustomStringConvertible {
         case reloadFailed
         /// The router could not load the adapter's model (llama.cpp's reason is in the message).
         case adapterRejected
+        /// A base model that cannot be served: not a GGUF, missing, a bad name.
+        case invalidModel
+        /// The name is served for another model file.
+        case modelNameTaken
+        /// No base model is served under the name.
+        case unknownModel
+        /// The router could not load the model (llama.cpp's reason is in the message).
+        case modelRejected
     }
 
     public let code: Code

@@ -3,12 +3,12 @@ import ArgumentParser
 import Foundation
 import LivingImage
 
-/// `a4ps proposals ...`: the codex amendments waiting for the Architect — list them, read one,
+/// `a4ps proposals ...`: the codex amendments (and ascensions) waiting for the Architect — list them, read one,
 /// approve it (the only way a codex changes by proposal) or reject it with a note.
 struct ProposalsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "proposals",
-        abstract: "Codex amendment proposals: only the Architect approves or rejects them.",
+        abstract: "Codex amendment and ascension proposals: only the Architect approves or rejects them.",
         subcommands: [List.self, Show.self, Approve.self, Reject.self],
         defaultSubcommand: List.self
     )
@@ -51,14 +51,21 @@ struct ProposalsCommand: AsyncParsableCommand {
                 return status
             }
             let proposals = try await ProposalsCommand.withProposals(options) { try $0.proposals(status: status) }
-            if proposals.isEmpty { emitLine("no codex proposals (`a4ps codex propose PERSONA --set KEY=JSON` asks for one)") }
+            var lines: [(id: Int64, line: String)] = []
             for proposal in proposals {
                 let keys = (proposal.diff.set.keys.sorted().map { "set \($0)" } + proposal.diff.remove.map { "remove \($0)" })
                 var line = "\(proposal.id)  \(proposal.persona)  \(proposal.status.rawValue)  by \(proposal.proposer.rawValue)  "
                     + keys.joined(separator: ", ")
                 if let note = proposal.note { line += "  — " + String(note.prefix(100)) }
-                emitLine(line)
+                lines.append((proposal.id, line))
             }
+            // Ascension proposals share the list and its ids (ProposalsCommand+Ascension.swift).
+            lines += try await ProposalsCommand.ascensionLines(options, status: status)
+            if lines.isEmpty {
+                emitLine("no codex proposals (`a4ps codex propose PERSONA --set KEY=JSON` asks for one) and no ascension proposals "
+                    + "(`a4ps ascend evaluate PERSONA MODEL` may lead to one)")
+            }
+            for entry in lines.sorted(by: { $0.id > $1.id }) { emitLine(entry.line) }
         }
     }
 
@@ -69,6 +76,7 @@ struct ProposalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
+            if let ascension = try await ProposalsCommand.ascension(id, options) { return emitLine(ascension.json.prettyText) }
             guard let proposal = try await ProposalsCommand.withProposals(options, { try $0.proposal(id) }) else {
                 throw CodexProposalError(.noSuchProposal, "there is no codex proposal \(id) (see `a4ps proposals list`)")
             }
@@ -85,6 +93,7 @@ struct ProposalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (id, note) = (id, note)
+            if try await ProposalsCommand.ascension(id, options) != nil { return try await ProposalsCommand.approveAscension(id, note: note, options) }
             let proposal = try await ProposalsCommand.withProposals(options) { try await $0.approve(id, note: note) }
             emitLine("approved codex proposal \(id): \(proposal.persona)'s codex amended"
                 + (proposal.changeID.map { " (change #\($0); undo with `a4ps image rollback \(proposal.persona) --to N`, "
@@ -102,6 +111,7 @@ struct ProposalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (id, note) = (id, note)
+            if try await ProposalsCommand.ascension(id, options) != nil { return try await ProposalsCommand.rejectAscension(id, note: note, options) }
             let proposal = try await ProposalsCommand.withProposals(options) { try $0.reject(id, note: note) }
             emitLine("rejected codex proposal \(id) of \(proposal.persona); the codex is unchanged")
             await ProposalsCommand.concludeDraft(of: proposal, options)

@@ -17,7 +17,7 @@ extension FinetuneWorker {
                 continue
             }
             do {
-                try await server.register(adapter: adapter.adapter.ggufPath, as: adapter.name)
+                try await server.register(adapter: adapter.adapter.ggufPath, as: adapter.name, base: server.file(servedAs: adapter.adapter.baseModel))
             } catch {
                 logger.warning("the embedded server does not take the adapter \(adapter.name) again: \(error)")
             }

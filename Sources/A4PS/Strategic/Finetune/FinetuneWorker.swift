@@ -25,9 +25,15 @@ public struct FinetuneWorker: Sendable {
     public let jobsDirectory: String
     let owner = LeaseOwner()
     let logger: Logger
+    /// What the trainer loads for a base model the persona may be bound to beside `[strategic]
+    /// base_model` (model name → Hugging Face id, directory or GGUF): the `trainer_base` of
+    /// `[ascension] candidates`, so that a persona that ascended is fine-tuned on its new base.
+    let trainerBases: [String: String]
 
     public init(image: Image, models: ModelManager, golden: GoldenDataset, store: FinetuneJobStore, settings: StrategicSettings,
-                trainer: Trainer, jobsDirectory: String, logger: Logger = Logger(label: "a4ps.strategic")) {
+                trainer: Trainer, jobsDirectory: String, trainerBases: [String: String] = [:],
+                logger: Logger = Logger(label: "a4ps.strategic")) {
+        self.trainerBases = trainerBases
         self.image = image
         self.models = models
         self.golden = golden
@@ -184,11 +190,9 @@ public struct FinetuneWorker: Sendable {
         // 2. Training.
         let oldBinding = PersonaPrimitives.binding(for: proto, models: models)
         let baseName = oldBinding.model ?? models.model(for: oldBinding.persona) ?? ""
-        let embedded = models.backend(for: persona) is EmbeddedBackend
-        let install = LocalModelInstall.locate()
+        let base = trainingBase(for: baseName, persona: persona)
         let spec = TrainerJobSpec(
-            baseModel: settings.baseModel ?? "HuggingFaceTB/SmolLM2-135M-Instruct",
-            baseGGUF: embedded ? install.chatModelFile : nil, dataset: trainFile, holdout: holdout.isEmpty ? nil : holdoutFile,
+            baseModel: base.model, baseGGUF: base.gguf, dataset: trainFile, holdout: holdout.isEmpty ? nil : holdoutFile,
             outputDirectory: directory.appendingPathComponent("out").path, hyper: hyperparameters, adapterName: job.adapterName)
         report(.init(phase: "training", provenance: [
             "dataset_digest": .string(digest), "train_examples": .int(trainSet.count), "holdout_examples": .int(holdout.count),
@@ -244,10 +248,10 @@ public struct FinetuneWorker: Sendable {
         do {
             // 4. Validation on a clone bound to the adapter, judged blind by the Oracle.
             let source = holdout.isEmpty ? "train" : "holdout"
-            let requests = FinetuneValidation.requests(from: holdout.isEmpty ? train : holdout, limit: settings.validationPrompts)
+            let requests = BlindValidation.requests(from: holdout.isEmpty ? train : holdout, limit: settings.validationPrompts)
             guard !requests.isEmpty else { throw FinetuneError(.noData, "no usable prompt to validate \(job.adapterName) on") }
-            let validation = try await FinetuneValidation.run(persona: proto, newModel: job.adapterName, requests: requests,
-                                                              promptSource: source, image: image, models: models)
+            let validation = try await BlindValidation.run(persona: proto, newModel: job.adapterName, requests: requests,
+                                                           promptSource: source, image: image, models: models)
             report(.init(phase: "deciding", provenance: ["validation": validation.json]))
             let threshold = validation.oldMean + settings.minGain
             let why = String(format: "new mean %.2f vs old %.2f on %d %@ prompt(s), min_gain %.2f",
@@ -289,7 +293,7 @@ public struct FinetuneWorker: Sendable {
     /// on. When the persona changed meanwhile but its binding did not, the swap is made against the
     /// new version; a binding changed meanwhile (by the Architect) is never overwritten.
     private func swap(persona: String, validatedAgainst validated: Proto, to adapter: String, job: FinetuneJob, digest: String,
-                      validation: FinetuneValidation, why: String) async throws -> ChangeRecord? {
+                      validation: BlindValidation, why: String) async throws -> ChangeRecord? {
         let slot = GovernanceRules.modelSlot
         let provenance: JSONValue = [
             "job": .int(Int(job.id)), "adapter": .string(adapter), "dataset_digest": .string(digest),
