@@ -43,11 +43,11 @@ import Testing
     @Test func aSessionWhoseProcessWasKilledGetsTheFullCheckOnce() async throws {
         let dir = TemporaryDirectory()
         let path = try await closedImage(dir)
-        let holder = Process()
+        let holder = ChildProcess()
         holder.executableURL = URL(fileURLWithPath: "/bin/sleep")
         holder.arguments = ["120"]
         try holder.run()
-        defer { if holder.isRunning { holder.terminate(); holder.waitUntilExit() } }
+        defer { if holder.isRunning { kill(holder.processIdentifier, SIGKILL); holder.waitUntilExit() } }
         try recordSession(ProcessName.name(of: holder.processIdentifier), in: path)
 
         // While the holder lives, its session is open, not unclean.
