@@ -187,6 +187,11 @@ let package = Package(
             path: "Benchmarks/Sources/motivator-bench"
         ),
         .executableTarget(
+            name: "image-bench",
+            dependencies: ["Scrapbook"],
+            path: "Benchmarks/Sources/image-bench"
+        ),
+        .executableTarget(
             name: "scrapbook-bench",
             dependencies: ["Scrapbook"],
             path: "Benchmarks/Sources/scrapbook-bench"

@@ -169,9 +169,11 @@ public final class Image: Sendable {
 
     // MARK: History
 
-    /// The change log (oldest first), optionally for one proto and one subject.
-    public func history(proto: String? = nil, subject: String? = nil, limit: Int = 100) throws(ImageError) -> [ChangeRecord] {
-        try memory.store.history(proto: proto, subject: subject, limit: limit)
+    /// One page of the change log (oldest first): the last `limit` changes before change
+    /// `before` (the newest when nil), optionally for one proto and one subject. To page back,
+    /// pass the first id of a page as the next call's `before`.
+    public func history(proto: String? = nil, subject: String? = nil, limit: Int = 100, before: Int64? = nil) throws(ImageError) -> [ChangeRecord] {
+        try memory.store.history(proto: proto, subject: subject, limit: limit, before: before)
     }
 
     /// Restores a proto as it was right after change `changeID`, as a new logged change.

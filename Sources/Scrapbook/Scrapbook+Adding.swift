@@ -63,6 +63,7 @@ extension Scrapbook {
         precondition(memories.count == vectors.count && memories.count == passages.count)
         guard let dimension = vectors.first?.count else { return [] }
         let vectorSpace = EmbeddingSpace(model: embedder.modelName, dimension: dimension)
+        guard indexLoaded else { return try commitUnindexed(memories, passages: passages, vectors: vectors, space: vectorSpace) }
         let adopting = space == nil
         let indexed = adopting || space == vectorSpace
         if !indexed, let space {
@@ -86,26 +87,52 @@ extension Scrapbook {
             space = vectorSpace
             index = VectorIndex(dimension: dimension)
         }
-        var stored: [Memory?] = []
-        stored.reserveCapacity(ids.count)
-        for (row, id) in zip(rows, ids) {
-            guard let id else {
-                stored.append(nil)
-                continue
-            }
-            let m = row.memory
-            if indexed {
+        if indexed {
+            for (row, id) in zip(rows, ids) {
+                guard let id else { continue }
+                let m = row.memory
                 let time = m.createdAt.timeIntervalSince1970
                 let attributes = index!.codes.attributes(source: m.source.rawValue, persona: m.persona, createdAt: time)
                 index!.insert(id: id, vector: row.vector, attributes: attributes, partition: row.partition)
                 arrivals?.append(Arrival(id: id, vector: row.vector, source: m.source.rawValue, persona: m.persona, createdAt: time))
             }
-            stored.append(
-                Memory(
-                    id: MemoryID(id), text: m.text, source: m.source, persona: m.persona, runID: m.runID,
-                    createdAt: m.createdAt, passage: row.passage))
         }
         absorb(lag)
-        return stored
+        return Self.stored(rows, ids: ids)
+    }
+
+    /// Writes memories and their vectors while the index is not in memory: nothing is read to
+    /// place them (their partitions are assigned when the index is loaded, and persisted then),
+    /// so adding costs the same on a scrapbook of any size.
+    private func commitUnindexed(
+        _ memories: [NewMemory], passages: [DocumentPassage?], vectors: [[Float]], space vectorSpace: EmbeddingSpace
+    ) throws -> [Memory?] {
+        let rows = memories.indices.map {
+            MemoryStore.Row(memory: memories[$0], passage: passages[$0], vector: vectors[$0], partition: nil)
+        }
+        let (ids, current) = try write { db -> ([Int64?], EmbeddingSpace) in
+            // The file, not this actor, says which space is indexed: another process may have set it.
+            let current = try IndexWatermark.read(db).space
+            if current == nil { try MemoryStore.setSpace(db, vectorSpace) }
+            return (try MemoryStore.insert(db, rows, space: vectorSpace), current ?? vectorSpace)
+        }
+        if current != vectorSpace {
+            logger.warning(
+                "storing vectors of \(vectorSpace) while the index is built on \(current): they join the index after reembed()")
+        }
+        space = current
+        return Self.stored(rows, ids: ids)
+    }
+
+    /// The memories as stored, for the rows that were inserted (nil for a passage already stored).
+    private static func stored(_ rows: [MemoryStore.Row], ids: [Int64?]) -> [Memory?] {
+        zip(rows, ids).map { row, id in
+            id.map { id in
+                let m = row.memory
+                return Memory(
+                    id: MemoryID(id), text: m.text, source: m.source, persona: m.persona, runID: m.runID,
+                    createdAt: m.createdAt, passage: row.passage)
+            }
+        }
     }
 }

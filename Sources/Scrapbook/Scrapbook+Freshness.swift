@@ -4,8 +4,10 @@ extension Scrapbook {
     /// Brings the in-memory index up to date with the file, when other processes (or another
     /// scrapbook on the same file) stored vectors, trained the index or switched models since it
     /// looked: vectors they added join the index as they are (no training); anything else
-    /// reloads it. When nothing changed, this costs one small read.
+    /// reloads it. When nothing changed, this costs one small read. An index not yet loaded is
+    /// loaded here, and is then up to date.
     func catchUp() throws {
+        guard indexLoaded else { return try loadIndexIfNeeded() }
         let (known, space, indexed) = (watermark, space, index != nil)
         let lag = try read { db in try Self.lag(since: known, space: space, indexed: indexed, in: db) }
         absorb(lag)
@@ -20,7 +22,7 @@ extension Scrapbook {
 
     /// Runs an own write of the scrapbook's tables and answers, with its result, what other
     /// processes stored since the index last looked, read in the same transaction: hand it to
-    /// ``absorb(_:)`` once the index holds what `body` wrote.
+    /// ``absorb(_:)`` once the index holds what `body` wrote. Only for a loaded index.
     func writeKeepingUp<T>(_ body: (Database) throws -> T) throws -> (T, Lag) {
         let (known, space, indexed) = (watermark, space, index != nil)
         return try write { db in

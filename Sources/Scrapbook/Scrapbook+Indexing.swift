@@ -18,9 +18,16 @@ extension Scrapbook {
         return try await task.value
     }
 
-    /// The state of the vector index now.
+    /// The state of the vector index now, loading it first if it is not in memory yet (a load
+    /// that fails is logged and reported as the state in memory; the next search tries again).
+    /// ``stats()`` reports without loading it.
     public func indexReport() -> IndexReport {
-        report(trainingSeconds: 0)
+        do {
+            try loadIndexIfNeeded()
+        } catch {
+            logger.warning("cannot load the memory index: \(error)")
+        }
+        return report(trainingSeconds: 0)
     }
 
     func report(trainingSeconds: Double) -> IndexReport {
@@ -51,7 +58,18 @@ extension Scrapbook {
     }
 
     func retrainIfNeeded() async {
-        guard configuration.automaticRetraining, training == nil, let index, needsTraining(index) else { return }
+        guard configuration.automaticRetraining, training == nil else { return }
+        if !indexLoaded {
+            // Adding to a scrapbook whose index is not in memory loads it only when a retraining may be due.
+            do {
+                guard try retrainingMayBeDue() else { return }
+                try loadIndexIfNeeded()
+            } catch {
+                logger.error("cannot tell whether the memory index needs retraining (the next addition tries again): \(error)")
+                return
+            }
+        }
+        guard let index, needsTraining(index) else { return }
         do {
             let report = try await reindex()
             logger.info(

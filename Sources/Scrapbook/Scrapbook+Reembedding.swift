@@ -13,6 +13,7 @@ extension Scrapbook {
     public func reembed() async throws -> ReembedReport {
         // A training of the old space must not commit after the switch.
         if let training { _ = try? await training.value }
+        try loadIndexIfNeeded()
         let model = embedder.modelName
         guard let probeText = try read({ try MemoryStore.firstText($0) }) else {
             return ReembedReport(reembedded: 0, model: model, dimension: nil, switchedModel: false, index: report(trainingSeconds: 0))

@@ -78,7 +78,8 @@ extension Scrapbook {
 
     /// The raw answer of the vector index for a query embedding: ids and cosine similarities, best first.
     ///
-    /// No database access: for callers that only need ids, and for measuring the index itself.
+    /// No database access once the index is loaded (the first call loads it): for callers that
+    /// only need ids, and for measuring the index itself.
     public func nearest(
         to vector: [Float], limit: Int = 10, nprobe: Int? = nil, filter: MemoryFilter = MemoryFilter()
     ) throws -> [ScoredMemoryID] {
@@ -86,6 +87,7 @@ extension Scrapbook {
         if let nprobe, nprobe < 1 {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
+        try loadIndexIfNeeded()
         guard let (index, unit) = try indexAndUnitQuery(vector) else { return [] }
         return search(index, unit, limit: limit, nprobe: nprobe, filter: filter)
     }

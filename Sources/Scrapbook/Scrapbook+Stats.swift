@@ -3,6 +3,8 @@ import GRDB
 
 extension Scrapbook {
     /// Counts, sizes, index state and embedding model, as `a4ps memory stats` shows them.
+    ///
+    /// Does not load the vector index: while it is not in memory, its state is read from the file.
     public func stats() throws -> ScrapbookStats {
         let model = embedder.modelName
         let sameModel = space?.model == model
@@ -23,6 +25,6 @@ extension Scrapbook {
             memoryCount: total, countsBySource: bySource, documentCount: documents, textBytes: textBytes,
             vectorBytes: vectorBytes, embeddingModel: space?.model, embeddingDimension: space?.dimension,
             embedderModel: model, needsReembedding: space != nil && !sameModel,
-            memoriesNeedingEmbedding: needing, index: report(trainingSeconds: lastTrainingSeconds))
+            memoriesNeedingEmbedding: needing, index: indexLoaded ? report(trainingSeconds: lastTrainingSeconds) : try storedReport(trainingSeconds: lastTrainingSeconds))
     }
 }

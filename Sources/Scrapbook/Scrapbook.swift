@@ -6,7 +6,8 @@ import Logging
 /// The Sidekick's Scrapbook: episodic memory kept in the image's SQLite file, searched by words, by meaning, or both.
 ///
 /// A scrapbook works on a GRDB `DatabaseWriter` whose Scrapbook migrations have run (see
-/// ``registerMigrations(in:)``) and owns the in-memory vector index built from it: an exact scan
+/// ``registerMigrations(in:)``) and owns the in-memory vector index built from it — loaded on the
+/// first vector search, not on opening (see ``loadIndexIfNeeded()``): an exact scan
 /// while small, an IVF index (k-means partitions, probe the nearest, re-rank exactly) once it
 /// holds ``ScrapbookConfiguration/exactSearchThreshold`` vectors. Embeddings come from the
 /// injected ``Embedder``; every vector carries its model, and a change of model is detected and
@@ -32,8 +33,13 @@ public actor Scrapbook {
 
     /// The embedding space of the stored, indexed vectors; nil until the first memory is embedded.
     var space: EmbeddingSpace?
-    /// The in-memory index of every vector of ``space``.
+    /// The in-memory index of every vector of ``space``; nil until loaded (see ``indexLoaded``).
     var index: VectorIndex?
+    /// Whether ``index`` was read from the file: opening does not read it, the first vector
+    /// search (or anything else that needs it) does, once. Until then additions are only written.
+    var indexLoaded = false
+    /// How many times the index was read from the file on first need (reloads not counted).
+    var indexLoads = 0
     /// What of the file the index reflects (nil: unknown, the next search reloads it); see ``catchUp()``.
     var watermark: IndexWatermark?
     /// How many times the index was reloaded because another process changed it.
@@ -52,7 +58,10 @@ public actor Scrapbook {
         var createdAt: Double
     }
 
-    /// Opens the scrapbook of a database whose Scrapbook migrations have been applied, and loads its vectors.
+    /// Opens the scrapbook of a database whose Scrapbook migrations have been applied.
+    ///
+    /// Costs a few index lookups whatever the scrapbook's size: the vectors are read on the first
+    /// vector or hybrid search (or ``loadIndexIfNeeded()``), not here.
     ///
     /// - Throws: ``ScrapbookError`` `.newerSchema` when the database was written by a newer a4ps,
     ///   `.notMigrated` when the migrations were not run.
@@ -64,15 +73,16 @@ public actor Scrapbook {
     ) throws {
         executor = DedicatedThreadExecutor(name: "a4ps.scrapbook")
         let configuration = try configuration.validated()
-        let loaded = try Self.loadIndex(writer)
+        let stored = try writer.read { db in
+            try ScrapbookSchema.checkMigrated(db)
+            return try IndexWatermark.read(db)
+        }
         self.writer = writer
         self.embedder = embedder
         self.configuration = configuration
         self.logger = logger
-        self.space = loaded.space
-        self.index = loaded.index
-        self.watermark = loaded.watermark
-        if let space = loaded.space, space.model != embedder.modelName {
+        self.space = stored.space
+        if let space = stored.space, space.model != embedder.modelName {
             logger.warning(
                 "memories are embedded with \(space) but the embedder is '\(embedder.modelName)': run reembed() before vector search")
         }

@@ -138,7 +138,12 @@ struct AddingTests {
             #expect(stats.memoriesNeedingEmbedding == 0)
             #expect(stats.index.kind == .exact)
             #expect(stats.index.vectorCount == 3)
-            #expect(stats.index.memoryBytes >= 3 * 32 * 4)
+            // Stats do not load the index: its memory shows once a search by meaning has loaded it.
+            #expect(!stats.index.loaded && stats.index.memoryBytes == 0)
+            _ = try await scrapbook.search("bb", mode: .vector, limit: 1)
+            let loaded = try await scrapbook.stats().index
+            #expect(loaded.loaded && loaded.vectorCount == 3)
+            #expect(loaded.memoryBytes >= 3 * 32 * 4)
         }
     }
 }

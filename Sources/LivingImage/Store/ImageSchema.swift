@@ -74,6 +74,8 @@ enum ImageSchema {
                 UPDATE image_meta SET value = 'image.v2' WHERE key = 'schema';
                 """)
         }
+        ImageSessions.register(in: &migrator)
+        ImageStore.registerHistoryIndex(in: &migrator)
         return migrator
     }
 }

@@ -2,13 +2,28 @@ import Foundation
 import GRDB
 
 extension ImageStore {
-    /// The change log, oldest first: the last `limit` entries, optionally for one proto and
-    /// one subject (`method:SELECTOR`, `slot:NAME`, ...).
-    func history(proto: String? = nil, subject: String? = nil, limit: Int = 100) throws(ImageError) -> [ChangeRecord] {
+    /// The migration that lets a page of the history for one subject be read along an index
+    /// instead of scanning every delta.
+    static let historyIndexMigration = "image.historyBySubject"
+
+    static func registerHistoryIndex(in migrator: inout DatabaseMigrator) {
+        migrator.registerMigration(historyIndexMigration) { db in
+            try db.execute(sql: "CREATE INDEX change_deltas_by_subject ON change_deltas(subject, change_id)")
+        }
+    }
+
+    /// The change log, oldest first: the last `limit` entries (before change `before`, when
+    /// given), optionally for one proto and one subject (`method:SELECTOR`, `slot:NAME`, ...).
+    /// A page costs the same however long the log is: it is read backwards along an index.
+    func history(proto: String? = nil, subject: String? = nil, limit: Int = 100, before: Int64? = nil) throws(ImageError) -> [ChangeRecord] {
+        guard limit >= 1 else {
+            throw ImageError(.invalidValue, "the history limit must be at least 1 (got \(limit))")
+        }
         do {
             return try database.read { db in
                 var conditions: [String] = []
                 var arguments: StatementArguments = []
+                if let before { conditions.append("id < ?"); arguments += [before] }
                 if let proto { conditions.append("proto = ?"); arguments += [proto] }
                 if let subject {
                     conditions.append("id IN (SELECT change_id FROM change_deltas WHERE subject = ?)")
@@ -91,6 +106,8 @@ extension ImageStore {
         do {
             let target = try DatabaseQueue(path: destination)
             try database.backup(to: target)
+            // The copy is closed cleanly: the sessions open on the original are not its own.
+            try target.write { try $0.execute(sql: "DELETE FROM image_session") }
             try target.close()
         } catch {
             try? FileManager.default.removeItem(atPath: destination)

@@ -23,6 +23,9 @@ public struct IndexReport: Sendable, Hashable {
     public var trainedOn: Int
     /// Wall-clock seconds of the training that produced this report (0 when none ran).
     public var trainingSeconds: Double
-    /// Bytes the in-memory index holds (vectors, ids, filter attributes, centroids).
+    /// Bytes the in-memory index holds (vectors, ids, filter attributes, centroids); 0 while not loaded.
     public var memoryBytes: Int
+    /// Whether the index is in memory; when not, the report was read from the file (the first
+    /// vector search loads the index: see ``Scrapbook/loadIndexIfNeeded()``).
+    public var loaded: Bool = true
 }

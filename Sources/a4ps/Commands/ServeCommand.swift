@@ -1,6 +1,7 @@
 import A4PSServer
 import ArgumentParser
 import Foundation
+import Scrapbook
 import Logging
 
 /// `a4ps serve`: the image's HTTP API, until SIGINT or SIGTERM.
@@ -60,6 +61,10 @@ struct ServeCommand: AsyncParsableCommand {
                     }
                     try? await Task.sleep(for: .seconds(60))
                 }
+            }
+            // The memory index is read once now, off the request path, so the first search by meaning is as fast as the next.
+            Task {
+                do { try await runtime.scrapbook.loadIndexIfNeeded() } catch { logger.warning("could not load the memory index (the first search tries again): \(error)") }
             }
             // The motivator pursues its goals while no request of the Architect's runs; the curiosity review looks for gaps.
             let motivator = Task { await runtime.motivator.run() }
