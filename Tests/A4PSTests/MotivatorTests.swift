@@ -44,9 +44,12 @@ import Testing
             #expect(goal.origin["event"] == "cognitive_dissonance" && goal.origin["payload"]?["task"] == .string(Self.atlasTask))
 
             // The Architect's request ended: the motivator, running on its own, pursues the goal.
+            // (Stopped and awaited before the runtime shuts down: it reads the image file.)
             let loop = Task { await runtime.motivator.run() }
-            defer { loop.cancel() }
-            try await waitUntil("the goal is done") { try runtime.motivator.store.goal(goal.id)?.status == .done }
+            let finished = try await waitUntil("the goal is done") { try runtime.motivator.store.goal(goal.id)?.status == .done }
+            loop.cancel()
+            await loop.value
+            guard finished else { return }
             let done = try #require(try runtime.motivator.store.goal(goal.id))
             let followUp = try #require(done.run)
             #expect(done.outcome["run"] == .string(followUp) && done.outcome["answer"] == "Cache the image in memory and log every change.")

@@ -32,11 +32,21 @@ public struct ArchitectPresence: Sendable {
                 }
             }
         }
-        defer {
-            renewal.cancel()
-            try? end(id)
+        do {
+            let result = try await body()
+            await stop(renewal, id)
+            return result
+        } catch {
+            await stop(renewal, id)
+            throw error
         }
-        return try await body()
+    }
+
+    /// Ends a request: its renewal stopped and waited for (the image may close next), its entry removed.
+    private func stop(_ renewal: Task<Void, Never>, _ id: Int64) async {
+        renewal.cancel()
+        await renewal.value
+        try? end(id)
     }
 
     func begin(_ what: String, now: Date = Date()) throws -> Int64 {

@@ -192,7 +192,6 @@ public actor Motivator {
                 _ = try? store.renew(id, owner: owner, leaseSeconds: Self.leaseSeconds)
             }
         }
-        defer { renewal.cancel() }
         // Give way when the Architect needs the models, or stop when the goal was cancelled.
         let yieldWhen: @Sendable () async -> Bool = {
             presence.isBusy() || (try? store.goal(id))?.status == .cancelled
@@ -203,6 +202,9 @@ public actor Motivator {
         } catch {
             result = .failed("\(error)")
         }
+        // Stopped, and waited for, before anything else touches the image (which may be closing next).
+        renewal.cancel()
+        await renewal.value
         let seconds = Date().timeIntervalSince(started)
         let ended: Goal?
         switch result {

@@ -63,7 +63,7 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             // The memory index is read once now, off the request path, so the first search by meaning is as fast as the next.
-            Task {
+            let warming = Task {
                 do { try await runtime.scrapbook.loadIndexIfNeeded() } catch { logger.warning("could not load the memory index (the first search tries again): \(error)") }
             }
             // The motivator pursues its goals while no request of the Architect's runs; the curiosity review looks for gaps.
@@ -89,6 +89,7 @@ struct ServeCommand: AsyncParsableCommand {
             await expiry.value
             await motivator.value
             await curiosity.value
+            await warming.value      // it reads the image file, which closes next
         }
     }
 }
