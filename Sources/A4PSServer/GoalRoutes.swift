@@ -16,7 +16,7 @@ struct GoalRoutes: Sendable {
 
     func register(on router: Router<ImageRequestContext>) {
         router.get("/goals") { request, _ in
-            await respond {
+            await JSONResponse.respond {
                 let status = try request.uri.queryParameters.get("status").map { text in
                     guard let status = Goal.Status(rawValue: text) else {
                         throw MotivatorError(.invalidGoal, "status is one of \(Goal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -27,17 +27,17 @@ struct GoalRoutes: Sendable {
             }
         }
         router.get("/goals/:id") { _, context in
-            await respond {
+            await JSONResponse.respond {
                 let id = try goalID(context)
                 guard let goal = try motivator.store.goal(id) else { throw MotivatorError(.noSuchGoal, "there is no goal \(id) (GET /goals lists them)") }
                 return goal.json
             }
         }
         router.post("/goals/:id/cancel") { _, context in
-            await respond { try await motivator.cancel(try goalID(context)).json }
+            await JSONResponse.respond { try await motivator.cancel(try goalID(context)).json }
         }
         router.post("/goals/run-next") { _, _ in
-            await respond {
+            await JSONResponse.respond {
                 switch await motivator.runNext() {
                 case .idle: ["step": "idle"]
                 case .disabled: ["step": "disabled"]
@@ -47,7 +47,7 @@ struct GoalRoutes: Sendable {
             }
         }
         router.post("/goals/review") { _, _ in
-            await respond { ["gaps": .array(try await motivator.reviewCuriosity())] }
+            await JSONResponse.respond { ["gaps": .array(try await motivator.reviewCuriosity())] }
         }
     }
 
@@ -55,9 +55,5 @@ struct GoalRoutes: Sendable {
         let text = try context.parameters.require("id")
         guard let id = Int64(text) else { throw MotivatorError(.noSuchGoal, "a goal id is a number, not \(text)") }
         return id
-    }
-
-    private func respond(_ body: () async throws -> JSONValue) async -> Response {
-        do { return JSONResponse.ok(try await body()) } catch { return JSONResponse.from(error) }
     }
 }

@@ -41,7 +41,7 @@ struct ImageRoutes: Sendable {
         router.post("/protos/:proto/send/:selector") { request, context in
             guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
             let response = await sends.run {
-                await respondAsync {
+                await JSONResponse.respond {
                     let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
                     let (proto, selector) = (try context.parameters.require("proto"), try context.parameters.require("selector"))
                     guard let motivator else { return ["answer": try await image.send(proto, selector, args)] }
@@ -65,14 +65,14 @@ struct ImageRoutes: Sendable {
         }
         router.put("/protos/:proto/methods/:selector") { request, context in
             guard let source = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
-            return await respondAsync {
+            return await JSONResponse.respond {
                 let record = try await image.defineMethod(try context.parameters.require("selector"),
                                                           on: try context.parameters.require("proto"), source: source)
                 return ["change": record?.json ?? .null]
             }
         }
         router.delete("/protos/:proto/methods/:selector") { _, context in
-            await respondAsync {
+            await JSONResponse.respond {
                 let record = try await image.removeMethod(try context.parameters.require("selector"), from: try context.parameters.require("proto"))
                 return ["change": record?.json ?? .null]
             }
@@ -89,20 +89,20 @@ struct ImageRoutes: Sendable {
         }
         router.put("/protos/:proto/slots/:slot") { request, context in
             guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
-            return await respondAsync {
+            return await JSONResponse.respond {
                 let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"),
                                                      to: try JSONValue(parsing: body))
                 return ["change": record?.json ?? .null]
             }
         }
         router.delete("/protos/:proto/slots/:slot") { _, context in
-            await respondAsync {
+            await JSONResponse.respond {
                 let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"), to: nil)
                 return ["change": record?.json ?? .null]
             }
         }
         router.post("/protos/:proto/rollback") { request, context in
-            await respondAsync {
+            await JSONResponse.respond {
                 guard let to = request.uri.queryParameters.get("to", as: Int64.self) else {
                     throw ImageError(.rollback, "give the change to roll back to: ?to=N (see GET /history)")
                 }
@@ -134,13 +134,5 @@ struct ImageRoutes: Sendable {
 
     private func respond(_ body: () throws -> JSONValue) throws -> Response {
         do { return JSONResponse.ok(try body()) } catch { return JSONResponse.from(error) }
-    }
-
-    private func respondAsync(_ body: () async throws -> JSONValue) async -> Response {
-        do { return JSONResponse.ok(try await body()) } catch let error as JSONParser.Failure {
-            return JSONResponse.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
-        } catch {
-            return JSONResponse.from(error)
-        }
     }
 }

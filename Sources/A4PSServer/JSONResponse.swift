@@ -31,6 +31,16 @@ enum JSONResponse {
         return response
     }
 
+    /// The answer of an async route: its JSON, or the error as the status it maps to (a body that
+    /// is not JSON is 400).
+    static func respond(_ body: () async throws -> JSONValue) async -> Response {
+        do { return ok(try await body()) } catch let error as JSONParser.Failure {
+            return Self.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
+        } catch {
+            return from(error)
+        }
+    }
+
     static func from(_ error: any Error) -> Response {
         if let error = error as? CodexProposalError {
             let status: HTTPResponse.Status = switch error.code {

@@ -25,7 +25,7 @@ struct ProposalRoutes: Sendable {
 
     func register(on router: Router<ImageRequestContext>) {
         router.get("/proposals") { request, _ in
-            await respond {
+            await JSONResponse.respond {
                 let status = try request.uri.queryParameters.get("status").map { text in
                     guard let status = CodexProposal.Status(rawValue: text) else {
                         throw CodexProposalError(.invalidDiff, "status is one of \(CodexProposal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -37,7 +37,7 @@ struct ProposalRoutes: Sendable {
                 if let ascension {
                     _ = try await ascension.expire()
                     for record in try ascension.store.records(limit: 1000) {
-                        guard let id = record.proposal, status == nil || status == Self.status(of: record) else { continue }
+                        guard let id = record.proposal, status == nil || status == record.proposalStatus() else { continue }
                         listed.append((id, kinded(record.json, "ascension")))
                     }
                 }
@@ -45,7 +45,7 @@ struct ProposalRoutes: Sendable {
             }
         }
         router.get("/proposals/:id") { _, context in
-            await respond {
+            await JSONResponse.respond {
                 let id = try proposalID(context)
                 try await amendments.expire()
                 if let ascension, let record = try ascension.store.record(proposal: id) { return kinded(record.json, "ascension") }
@@ -56,7 +56,7 @@ struct ProposalRoutes: Sendable {
             }
         }
         router.post("/proposals/:id/approve") { request, context in
-            await respond {
+            await JSONResponse.respond {
                 let (id, note) = (try proposalID(context), try await note(of: request))
                 if let ascension, try ascension.store.record(proposal: id) != nil {
                     _ = try await ascension.expire()
@@ -66,7 +66,7 @@ struct ProposalRoutes: Sendable {
             }
         }
         router.post("/proposals/:id/reject") { request, context in
-            await respond {
+            await JSONResponse.respond {
                 let (id, note) = (try proposalID(context), try await note(of: request))
                 if let ascension, try ascension.store.record(proposal: id) != nil {
                     _ = try await ascension.expire()
@@ -82,16 +82,6 @@ struct ProposalRoutes: Sendable {
         guard case .object(var object) = json else { return json }
         object["kind"] = .string(kind)
         return .object(object)
-    }
-
-    /// An ascension's state as a proposal's.
-    static func status(of record: AscensionRecord, now: Date = Date()) -> CodexProposal.Status {
-        switch record.status {
-        case .proposed: (record.expiresAt ?? .distantFuture) <= now ? .expired : .pending
-        case .applied: .approved
-        case .declined: .rejected
-        default: .expired
-        }
     }
 
     private func decision(_ decision: CodexAmendments.Decision) -> JSONValue {
@@ -117,13 +107,5 @@ struct ProposalRoutes: Sendable {
             throw CodexProposalError(.invalidDiff, "the body of a decision is {\"note\": \"why\"} (or empty)")
         }
         return json["note"]?.stringValue
-    }
-
-    private func respond(_ body: () async throws -> JSONValue) async -> Response {
-        do { return JSONResponse.ok(try await body()) } catch let error as JSONParser.Failure {
-            return JSONResponse.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
-        } catch {
-            return JSONResponse.from(error)
-        }
     }
 }

@@ -31,12 +31,7 @@ struct GoalsCommand: AsyncParsableCommand {
         @Option(help: "Only those with this status (queued, running, deferred, done, failed, cancelled).") var status: String?
 
         func run() async throws {
-            let status = try status.map { text in
-                guard let status = Goal.Status(rawValue: text) else {
-                    throw ValidationError("--status is one of \(Goal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return status
-            }
+            let status = try parseChoice(status, as: Goal.Status.self, option: "--status")
             let goals = try await GoalsCommand.withGoals(options) { try $0.goals(status: status) }
             if goals.isEmpty { emitLine("no goals (the motivator sets them from events: dissonance, curiosity, failures)") }
             for goal in goals { emitLine(GoalsCommand.line(goal)) }

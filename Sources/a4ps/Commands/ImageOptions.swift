@@ -62,6 +62,17 @@ struct ImageOptions: ParsableArguments {
     }
 }
 
+/// Parses an option whose value is one of an enumeration's raw values (`--status pending`); nil stays nil.
+func parseChoice<Choice: RawRepresentable & CaseIterable>(_ text: String?, as: Choice.Type, option: String) throws -> Choice?
+    where Choice.RawValue == String {
+    try text.map { text in
+        guard let choice = Choice(rawValue: text) else {
+            throw ValidationError("\(option) is one of \(Choice.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        return choice
+    }
+}
+
 /// Parses a JSON argument given on the command line.
 func parseJSONArgument(_ text: String, what: String) throws -> JSONValue {
     do {

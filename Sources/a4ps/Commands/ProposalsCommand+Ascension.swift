@@ -18,22 +18,12 @@ extension ProposalsCommand {
         let records = try await AscendCommand.withStore(options) { try $0.records(limit: 1000) }
         return records.compactMap { record in
             guard let id = record.proposal else { return nil }
-            let shown = proposalStatus(record)
+            let shown = record.proposalStatus()
             if let status, status != shown { return nil }
             var line = "\(id)  \(record.persona)  \(shown.rawValue)  by BABS (ascension \(record.id))  ascend \(record.current) → \(record.candidate)"
             if let scores = record.scores { line += String(format: " (Oracle %.2f → %.2f)", scores.old, scores.new) }
             if let note = record.note { line += "  — " + String(note.prefix(100)) }
             return (id, line)
-        }
-    }
-
-    /// An ascension's state as a proposal's.
-    static func proposalStatus(_ record: AscensionRecord, now: Date = Date()) -> CodexProposal.Status {
-        switch record.status {
-        case .proposed: (record.expiresAt ?? .distantFuture) <= now ? .expired : .pending
-        case .applied: .approved
-        case .declined: .rejected
-        default: .expired
         }
     }
 

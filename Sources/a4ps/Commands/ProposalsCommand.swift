@@ -44,12 +44,7 @@ struct ProposalsCommand: AsyncParsableCommand {
         @Option(help: "Only those with this status (pending, approved, rejected, expired).") var status: String?
 
         func run() async throws {
-            let status = try status.map { text in
-                guard let status = CodexProposal.Status(rawValue: text) else {
-                    throw ValidationError("--status is one of \(CodexProposal.Status.allCases.map(\.rawValue).joined(separator: ", "))")
-                }
-                return status
-            }
+            let status = try parseChoice(status, as: CodexProposal.Status.self, option: "--status")
             let proposals = try await ProposalsCommand.withProposals(options) { try $0.proposals(status: status) }
             var lines: [(id: Int64, line: String)] = []
             for proposal in proposals {

@@ -99,4 +99,16 @@ public struct AscensionRecord: Sendable, Hashable {
         for case let (key, value?) in optional { object[key] = value }
         return .object(object)
     }
+
+    /// This ascension as a proposal in the one list it shares with codex amendments: proposed is
+    /// pending (expired once its time ran out), applied approved, declined rejected; the rest expired.
+    public func proposalStatus(now: Date = Date()) -> CodexProposal.Status {
+        switch status {
+        case .proposed: (expiresAt ?? .distantFuture) <= now ? .expired : .pending
+        case .applied: .approved
+        case .declined: .rejected
+        default: .expired
+        }
+    }
+
 }
