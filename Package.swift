@@ -112,11 +112,15 @@ let package = Package(
             dependencies: [
                 "LivingImage",
                 "A4PS",
+                "Inference",
+                "Scrapbook",
                 .product(name: "Hummingbird", package: "hummingbird"),
                 .product(name: "NIOCore", package: "swift-nio"),
                 .product(name: "Logging", package: "swift-log"),
                 .product(name: "ServiceLifecycle", package: "swift-service-lifecycle"),
-            ]
+            ],
+            // The Entropic UI: HTML, CSS and ES modules served as they are (no build step).
+            resources: [.copy("UI"), .copy("openapi.json")]
         ),
 
         // A running a4ps: the image, the model layer and the scrapbook wired together.

@@ -207,6 +207,11 @@ public final class Runtime: Sendable {
         return try await presence.serving(what, body)
     }
 
+    /// `a4ps doctor`'s checks of the model servers this runtime thinks with.
+    public func doctor() async -> DoctorReport {
+        await Doctor(config: config, httpClient: httpClient).run()
+    }
+
     /// Closes the image and the HTTP client.
     public func shutdown() async {
         image.events.finish()      // the debugger records what is still queued, then stops

@@ -10,7 +10,9 @@ import NIOCore
 /// - `POST /protos/{proto}/send/{selector}` body: the JSON argument → `{"answer": ...}`
 /// - `GET|PUT|DELETE /protos/{proto}/methods/{selector}` (PUT body: Lua source, text)
 /// - `GET|PUT|DELETE /protos/{proto}/slots/{slot}` (PUT body: JSON value)
-/// - `POST /protos/{proto}/rollback?to=N` · `GET /history?proto=&subject=&limit=`
+/// - `PUT` with `If-Match: <version>` installs only over that version (409 with the current source otherwise)
+/// - `POST /protos/{proto}/methods/{selector}/try` body `{"source", "args"}`: runs a candidate on a clone
+/// - `POST /protos/{proto}/rollback?to=N` · `GET /history?proto=&subject=&limit=` · `GET /export` (the image file)
 /// - `GET /events`: Server-Sent Events, one JSON event per message
 ///
 /// Every route but `GET /health` needs the server's token (``TokenMiddleware``); sends past
@@ -65,11 +67,44 @@ struct ImageRoutes: Sendable {
         }
         router.put("/protos/:proto/methods/:selector") { request, context in
             guard let source = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
-            return await JSONResponse.respond {
-                let record = try await image.defineMethod(try context.parameters.require("selector"),
-                                                          on: try context.parameters.require("proto"), source: source)
-                return ["change": record?.json ?? .null]
+            let (proto, selector) = (try context.parameters.require("proto"), try context.parameters.require("selector"))
+            // `If-Match: <version>`: install only over the version the editor started from (0: a new method).
+            if let expected = request.headers[.ifMatch] {
+                guard let version = Int64(expected.trimmingCharacters(in: CharacterSet(charactersIn: "\" W/"))) else {
+                    return JSONResponse.error(.badRequest, "If-Match must be the method's version (a number; 0 for a new method)", code: "invalidIfMatch")
+                }
+                let current = image.memory.proto(named: proto)?.methods[selector]
+                if (current?.version ?? 0) != version {
+                    var response = JSONResponse.ok(["error": .string("'\(proto)>>\(selector)' changed since version \(version): it is now "
+                                                        + (current.map { "version \($0.version)" } ?? "gone") + "; merge your edit into it and install again"),
+                                                    "code": "conflict",
+                                                    "current": current.map { ["source": .string($0.source), "version": .integer($0.version)] } ?? .null],
+                                                   status: .conflict)
+                    response.headers[.eTag] = "\(current?.version ?? 0)"
+                    return response
+                }
             }
+            return await JSONResponse.respond {
+                let record = try await image.defineMethod(selector, on: proto, source: source)
+                return ["change": record?.json ?? .null,
+                        "version": image.memory.proto(named: proto)?.methods[selector].map { .integer($0.version) } ?? .null]
+            }
+        }
+        // A method's candidate source run on a clone of its proto: nothing is committed.
+        router.post("/protos/:proto/methods/:selector/try") { request, context in
+            guard let text = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            let response = await sends.run {
+                await JSONResponse.respond {
+                    let fields = try RequestBody.object(text)
+                    let (proto, selector) = (try context.parameters.require("proto"), try context.parameters.require("selector"))
+                    let source = try fields.requiredString("source")
+                    guard var clone = image.memory.proto(named: proto) else { throw ImageError.noSuchProto(proto) }
+                    _ = try Name.validate(selector, as: .selector)
+                    clone.define(selector, source: source)
+                    return ["answer": try await image.trial(clone, proto, selector, fields["args"] ?? .null)]
+                }
+            }
+            return response ?? JSONResponse.busy(sends.limit)
         }
         router.delete("/protos/:proto/methods/:selector") { _, context in
             await JSONResponse.respond {
@@ -115,6 +150,23 @@ struct ImageRoutes: Sendable {
                 let changes = try image.history(proto: q.get("proto"), subject: q.get("subject"),
                                                 limit: q.get("limit", as: Int.self) ?? 100)
                 return .array(changes.map(\.json))
+            }
+        }
+        // A consistent single-file copy of the image, taken while it stays in use.
+        router.get("/export") { _, _ in
+            let directory = FileManager.default.temporaryDirectory.appendingPathComponent("a4ps-export-\(UUID().uuidString)")
+            do {
+                try FileManager.default.createDirectory(at: directory, withIntermediateDirectories: true)
+                defer { try? FileManager.default.removeItem(at: directory) }
+                let file = directory.appendingPathComponent("export.image").path
+                try image.export(to: file)
+                let data = try Data(contentsOf: URL(fileURLWithPath: file))
+                var headers = HTTPFields()
+                headers[.contentType] = "application/vnd.sqlite3"
+                headers[.contentDisposition] = #"attachment; filename="a4ps.image""#
+                return Response(status: .ok, headers: headers, body: ResponseBody(byteBuffer: ByteBuffer(bytes: data)))
+            } catch {
+                return JSONResponse.from(error)
             }
         }
         router.get("/events") { _, _ in

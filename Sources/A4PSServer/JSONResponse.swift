@@ -2,6 +2,7 @@ import A4PS
 import Hummingbird
 import LivingImage
 import NIOCore
+import Scrapbook
 
 /// JSON responses, and the HTTP status each kind of image error maps to.
 enum JSONResponse {
@@ -33,8 +34,8 @@ enum JSONResponse {
 
     /// The answer of an async route: its JSON, or the error as the status it maps to (a body that
     /// is not JSON is 400).
-    static func respond(_ body: () async throws -> JSONValue) async -> Response {
-        do { return ok(try await body()) } catch let error as JSONParser.Failure {
+    static func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async -> Response {
+        do { return ok(try await body(), status: status) } catch let error as JSONParser.Failure {
             return Self.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
         } catch {
             return from(error)
@@ -42,6 +43,22 @@ enum JSONResponse {
     }
 
     static func from(_ error: any Error) -> Response {
+        if let error = error as? APIError { return Self.error(error.status, error.description, code: error.code) }
+        if let error = error as? JSONParser.Failure {
+            return Self.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
+        }
+        if let error = error as? GraphError { return Self.error(.unprocessableContent, error.description, code: "graph") }
+        if let error = error as? ScrapbookError {
+            let status: HTTPResponse.Status = switch error.code {
+            case .emptyText, .invalidArgument, .missingQuery, .unreadableDocument, .dimensionMismatch: .badRequest
+            case .textTooLarge: .contentTooLarge
+            case .embedderFailed, .badEmbedding: .badGateway
+            case .embeddingModelChanged: .conflict
+            default: .internalServerError
+            }
+            return Self.error(status, error.description, code: error.code.description)
+        }
+        if let error = error as? ForgeRefusal { return Self.error(.unprocessableContent, error.description, code: "forgeRefused") }
         if let error = error as? CodexProposalError {
             let status: HTTPResponse.Status = switch error.code {
             case .noSuchProposal, .noSuchPersona: .notFound

@@ -21,6 +21,15 @@ public struct ForgeResult: Sendable, Hashable {
 
     public var succeeded: Bool { change != nil }
 
+    /// What the forge did, as the API shows it: its provenance and the change (null when nothing passed).
+    public var json: JSONValue {
+        var object = provenance.objectValue ?? [:]
+        object["proto"] = .string(proto)
+        object["selector"] = .string(selector)
+        object["change"] = change?.json ?? .null
+        return .object(object)
+    }
+
     /// The provenance kept in the change log.
     var provenance: JSONValue {
         [

@@ -71,6 +71,11 @@ public actor GraphRunner {
     /// Starts a new run from checkpoint `step` of run `id` (optionally with another state); the
     /// original run is left as it is.
     public func fork(_ id: String, fromStep step: Int, state: JSONValue? = nil) async throws -> RunRecord {
+        try await drive(try createFork(id, fromStep: step, state: state), input: nil)
+    }
+
+    /// Creates the fork of run `id` at checkpoint `step` without driving it (``resume(_:input:yieldWhen:)`` drives it).
+    public func createFork(_ id: String, fromStep step: Int, state: JSONValue? = nil) throws -> RunRecord {
         guard let original = try store.run(id) else { throw GraphError(description: "there is no run \(id)") }
         guard let checkpoint = try store.checkpoint(of: id, step: step) else {
             throw GraphError(description: "run \(id) has no checkpoint \(step) (see `a4ps runs history \(id)`)")
@@ -78,9 +83,10 @@ public actor GraphRunner {
         let now = Date()
         let run = RunRecord(id: Self.newRunID(), graph: original.graph, status: .running, step: 0, next: checkpoint.next,
                             interrupt: nil, answers: [], error: nil, forkedFrom: "\(id)@\(step)", createdAt: now, updatedAt: now)
+        if let state, state.objectValue == nil { throw GraphError.invalidGraph("a run's state must be an object") }
         try store.create(run, initial: Checkpoint(run: run.id, step: 0, node: nil, next: checkpoint.next,
                                                   state: state ?? checkpoint.state, at: now))
-        return try await drive(run, input: nil)
+        return run
     }
 
     public func runs(limit: Int = 50) throws -> [RunRecord] { try store.runs(limit: limit) }

@@ -77,10 +77,18 @@ struct ServeCommand: AsyncParsableCommand {
                 }
             }
             defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel() }
-            try await ImageServer(image: runtime.image, amendments: runtime.amendments, motivator: runtime.motivator,
-                                  ascension: runtime.ascension, logger: logger).run(server) { bound in
-                emitLine("a4ps serving \(path) on http://\(host):\(bound)  (token in \(token.path); Ctrl-C to stop)")
+            let imageServer = ImageServer(runtime: runtime, logger: logger)
+            let background = imageServer.background
+            try await imageServer.run(server) { bound in
+                let shown = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
+                emitLine("a4ps serving \(path) on http://\(shown):\(bound)  (token in \(token.path); Ctrl-C to stop)")
+                // The UI's way in: a one-time code that becomes an HttpOnly cookie (the token never enters the browser).
+                emitLine("the Entropic UI: open http://\(shown):\(bound)/login?code=\(imageServer.sessions.issueCode())  (works once, for 10 minutes)")
+                // Runs an earlier server started over the API and left at a checkpoint go on.
+                await background?.resumeInterrupted()
             }
+            // In-flight deliberations stop at their next checkpoint; the next start resumes them.
+            await background?.stopAll()
             finetunes.cancel()
             expiry.cancel()
             motivator.cancel()
