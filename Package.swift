@@ -26,6 +26,7 @@ let package = Package(
         .package(url: "https://github.com/swiftlang/swift-subprocess", from: "1.0.2"),
         .package(url: "https://github.com/swift-server/swift-service-lifecycle", from: "2.6.0"),
         .package(url: "https://github.com/apple/swift-system", from: "1.5.0"),
+        .package(url: "https://github.com/modelcontextprotocol/swift-sdk", exact: "0.12.1"),
     ],
     targets: [
         // Lua 5.4 from Debian (liblua5.4-dev), and the C shim Swift needs around it.
@@ -154,6 +155,20 @@ let package = Package(
             path: "Benchmarks/Sources/sandbox-bench"
         ),
 
+        // The living image over the Model Context Protocol on stdio (`a4ps mcp`).
+        .target(
+            name: "A4PSMCP",
+            dependencies: [
+                "JSON",
+                "LivingImage",
+                "A4PS",
+                "Scrapbook",
+                .product(name: "MCP", package: "swift-sdk"),
+                .product(name: "Logging", package: "swift-log"),
+                .product(name: "SystemPackage", package: "swift-system"),
+            ]
+        ),
+
         // The command-line interface.
         .executableTarget(
             name: "a4ps",
@@ -161,6 +176,7 @@ let package = Package(
                 "LivingImage",
                 "A4PSServer",
                 "A4PS",
+                "A4PSMCP",
                 "ToolSandbox",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
                 .product(name: "Logging", package: "swift-log"),

@@ -12,7 +12,7 @@ struct A4PSCommand: AsyncParsableCommand {
             BatchCommand.self, ServeCommand.self, ThinkCommand.self, DoctorCommand.self, ModelsCommand.self,
             MemoryCommand.self, RunsCommand.self, AskCommand.self, ForgeCommand.self, DebugCommand.self,
             OracleCommand.self, GoldenCommand.self, FinetuneCommand.self, ProposalsCommand.self, CodexCommand.self, GoalsCommand.self,
-            GovernanceCommand.self, AscendCommand.self,
+            GovernanceCommand.self, AscendCommand.self, MCPCommand.self,
         ]
     )
 }
