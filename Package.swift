@@ -175,6 +175,9 @@ let package = Package(
             dependencies: [
                 "LivingImage",
                 "A4PSServer",
+                .product(name: "AsyncHTTPClient", package: "async-http-client"),
+                .product(name: "NIOCore", package: "swift-nio"),
+                .product(name: "NIOHTTP1", package: "swift-nio"),
                 "A4PS",
                 "A4PSMCP",
                 "ToolSandbox",

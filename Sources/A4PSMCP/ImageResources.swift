@@ -61,18 +61,16 @@ struct ImageResources: Sendable {
 
     // MARK: Helpers
 
+    /// A run as the API shows it (``RunRecord/json``), with its checkpoints and its latest state.
     static func json(_ run: RunRecord, _ history: [Checkpoint]) -> JSONValue {
-        let steps = JSONValue.array(history.map { c in
-            ["step": .int(c.step), "node": c.node.map { .string($0) } ?? .null, "next": .string(c.next),
-             "durationMs": .number(c.durationMs), "modelLoads": .int(c.modelLoads), "at": .string(c.at.formatted(.iso8601))]
+        var object = run.json.objectValue ?? [:]
+        object["steps"] = .array(history.map { checkpoint in
+            var step = checkpoint.json.objectValue ?? [:]
+            step["state"] = nil
+            return .object(step)
         })
-        return [
-            "id": .string(run.id), "graph": .string(run.graph), "status": .string(run.status.rawValue),
-            "step": .int(run.step), "next": .string(run.next), "interrupt": run.interrupt ?? .null,
-            "error": run.error.map { .string($0) } ?? .null, "forkedFrom": run.forkedFrom.map { .string($0) } ?? .null,
-            "createdAt": .string(run.createdAt.formatted(.iso8601)), "updatedAt": .string(run.updatedAt.formatted(.iso8601)),
-            "steps": steps, "state": history.last?.state ?? .null,
-        ]
+        object["state"] = history.last?.state ?? .null
+        return .object(object)
     }
 
     /// The MCP error code for "resource not found".

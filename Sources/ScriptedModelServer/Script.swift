@@ -20,7 +20,7 @@ import Foundation
 ///               "pull_error": "connection reset", "pull_error_after": 2}],   // a pull that fails mid-stream
 ///   "rules": [{"model": "phi3:mini-4k-instruct", "contains": "capital of France", "regex": "^What",
 ///              "reply": "Paris.", "replies": ["first", "second"], "json": {"answer": 42},
-///              "token_delay_ms": 0, "chunk_chars": 0,
+///              "token_delay_ms": 0, "chunk_chars": 0, "stamp_tokens": false,
 ///              "fault": {"kind": "error_line", "after_tokens": 2, "times": 1, "message": "boom", "delay_ms": 0}}]
 /// }
 /// ```
@@ -149,6 +149,9 @@ public struct Script: Sendable, Codable, Hashable {
         public var tokenDelayMilliseconds: Int?
         /// Cut the answer into chunks of this many characters instead of words.
         public var chunkCharacters: Int?
+        /// Send each token as the moment it leaves the server, `⟨sent 1733312345678901⟩ ` (Unix
+        /// time in microseconds) — for measuring how long a token takes to reach a client.
+        public var stampTokens: Bool?
         public var fault: Fault?
 
         public init(model: String? = nil, contains: String? = nil, regex: String? = nil, reply: String? = nil, replies: [String]? = nil,
@@ -166,7 +169,7 @@ public struct Script: Sendable, Codable, Hashable {
 
         enum CodingKeys: String, CodingKey {
             case model, contains, regex, reply, replies, json, fault
-            case tokenDelayMilliseconds = "token_delay_ms", chunkCharacters = "chunk_chars"
+            case tokenDelayMilliseconds = "token_delay_ms", chunkCharacters = "chunk_chars", stampTokens = "stamp_tokens"
         }
     }
 

@@ -16,6 +16,8 @@ public actor ScriptedServerState {
         var tokens: [String]
         var tokenDelay: Duration
         var fault: Script.Fault?
+        /// Each token is sent as its send time (``Script/Rule/stampTokens``).
+        var stampTokens = false
     }
 
     let script: Script
@@ -116,7 +118,8 @@ public actor ScriptedServerState {
             }
             text = script.textPrefix + text
             let delay = fault?.kind == .slowTokens ? (fault?.delayMilliseconds ?? 200) : (rule.tokenDelayMilliseconds ?? 0)
-            return Plan(text: text, tokens: Self.tokenize(text, chunkCharacters: rule.chunkCharacters), tokenDelay: .milliseconds(delay), fault: fault)
+            return Plan(text: text, tokens: Self.tokenize(text, chunkCharacters: rule.chunkCharacters), tokenDelay: .milliseconds(delay), fault: fault,
+                        stampTokens: rule.stampTokens ?? false)
         }
         let text = script.textPrefix + defaultReply(model: model, prompt: prompt)
         return Plan(text: text, tokens: Self.tokenize(text, chunkCharacters: nil), tokenDelay: .zero, fault: nil)

@@ -1,3 +1,4 @@
+import Foundation
 import Hummingbird
 
 /// Writes a planned answer token by token (NDJSON or SSE lines), injecting the plan's fault.
@@ -51,6 +52,16 @@ struct TokenEmitter: Sendable {
                 }
             }
             guard index < plan.tokens.count else { break }
+            if plan.stampTokens {
+                // The token is the moment it leaves: written at once, not batched.
+                var now = timespec()
+                clock_gettime(CLOCK_REALTIME, &now)
+                pending.writeString(line("⟨sent \(Int64(now.tv_sec) * 1_000_000 + Int64(now.tv_nsec) / 1000)⟩ "))
+                try await writer.write(pending)
+                pending.clear()
+                if delayed { try await Task.sleep(for: plan.tokenDelay) }
+                continue
+            }
             pending.writeString(line(plan.tokens[index]))
             if delayed {
                 try await writer.write(pending)

@@ -236,3 +236,55 @@ def test_invoke_answers_with_alfreds_response(serve):
     assert status == 200, body
     assert body["status"] == "done" and isinstance(body["response"], str) and body["response"].strip()
     assert server.request("GET", f"/runs/{body['run']}")[1]["status"] == "done"
+
+
+def test_sigterm_stops_a_run_at_a_checkpoint_and_the_next_start_resumes_it(serve):
+    server = serve()
+    events = EventReader(server)
+    try:
+        status, started = server.request("POST", "/runs", body={"task": "Suggest a name for a volunteer newsletter.", "max_turns": 1})
+        assert status == 202
+        run = started["run"]["id"]
+        wait_for(lambda: any(e.get("event") == "runStepped" and e.get("run") == run for e in events.events), "the run's first step",
+                 deadline=900)
+    finally:
+        events.close()
+    os.killpg(server.process.pid, signal.SIGTERM)
+    assert server.process.wait(timeout=300) == 0, "".join(server.output)
+    # The next server on the same image drives the run on from its last checkpoint to the end.
+    again = serve()
+    wait_for(lambda: again.request("GET", f"/runs/{run}")[1]["status"] in ("done", "failed"), "the resumed run to end", deadline=1500)
+    shown = again.request("GET", f"/runs/{run}")[1]
+    assert shown["status"] == "done", shown
+    steps = again.request("GET", f"/runs/{run}/history")[1]["checkpoints"]
+    assert [s["step"] for s in steps] == list(range(len(steps))), "a step was lost or run twice"
+
+
+def test_cli_commands_go_through_a_server_that_holds_the_image_or_refuse_clearly(serve):
+    server = serve()
+    image = ["--image", str(server.image), "--config", str(server.config)]
+
+    def a4ps(*args):
+        return subprocess.run([os.environ["A4PS_BIN"], *args, *image], capture_output=True, text=True, timeout=DEADLINE * 5)
+
+    sent = a4ps("send", "BRICK", "describe")
+    assert sent.returncode == 0 and '"name"' in sent.stdout, sent.stderr
+    refused = a4ps("method", "define", "BRICK", "shout", "--source", "return 'HEY'")
+    assert refused.returncode != 0
+    assert "a4ps serve" in refused.stderr and server.url in refused.stderr and "stop the server" in refused.stderr, refused.stderr
+    assert server.request("GET", "/protos/BRICK/methods/shout")[0] == 404, "a refused command changed the image"
+    listed = a4ps("runs", "list")
+    assert listed.returncode == 0, listed.stderr
+    # Once the server is gone, the same command opens the image itself.
+    server.stop()
+    assert a4ps("method", "define", "BRICK", "shout", "--source", "return 'HEY'").returncode == 0
+
+
+def test_personas_bring_an_inspector_view_of_their_own(serve):
+    server = serve()
+    status, view = server.request("POST", "/protos/ROBIN/send/view_codex")
+    assert status == 200, view
+    view = view["answer"]
+    assert view["kind"] == "table" and view["columns"] == ["field", "value"]
+    fields = {row[0] for row in view["rows"]}
+    assert {"name", "role"} <= fields and any(field.startswith("principles ") for field in fields), fields

@@ -120,7 +120,7 @@ struct AscendCommand: AsyncParsableCommand {
 
     /// Opens the image and its ascensions (no model server), runs `body`, closes.
     static func withStore<T>(_ options: ImageOptions, _ body: (AscensionStore) throws -> T) async throws -> T {
-        let image = try await options.open()
+        let image = try await options.open(writes: false)
         defer { image.close() }
         return try body(try AscensionStore(image: image))
     }

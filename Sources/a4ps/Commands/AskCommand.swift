@@ -17,6 +17,17 @@ struct AskCommand: AsyncParsableCommand {
 
     func run() async throws {
         let (task, maxTurns, json) = (task, maxTurns, json)
+        if let claim = options.servingClaim {
+            // A server holds the image: the personas deliberate there (watch it live in its UI).
+            let answer = try await ServedImage(image: options.imagePath, claim: claim).call(
+                .POST, "/invoke", body: ["task": .string(task), "max_turns": .int(maxTurns)])
+            if json { emitLine(answer.prettyText) } else {
+                emitLine("run \(answer["run"]?.stringValue ?? "?") on the server at \(claim.url): \(answer["status"]?.stringValue ?? "?")")
+                emitLine(answer["response"]?.stringValue ?? answer["error"]?.stringValue ?? "")
+            }
+            if answer["status"]?.stringValue == "failed" { throw ExitCode(1) }
+            return
+        }
         let run = try await options.asArchitect("ask") { runtime in
             let printer = json ? nil : Task { await LiveTranscript(runtime: runtime).follow() }
             let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),

@@ -16,7 +16,7 @@ struct DebugCommand: AsyncParsableCommand {
         @OptionGroup var options: ImageOptions
 
         func run() async throws {
-            let sessions = try await options.withRuntime { try $0.debugger.sessions() }
+            let sessions = try await options.withRuntime(writes: false) { try $0.debugger.sessions() }
             if sessions.isEmpty { emitLine("no debug sessions") }
             for s in sessions {
                 emitLine("#\(s.id)  \(s.status.rawValue)  \(s.owner)>>\(s.selector) (sent to \(s.proto))  \(s.error.prefix(100))")
@@ -31,7 +31,7 @@ struct DebugCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            let session = try await options.withRuntime { try $0.debugger.session(id) }
+            let session = try await options.withRuntime(writes: false) { try $0.debugger.session(id) }
             emitLine(session.json.prettyText)
         }
     }

@@ -53,7 +53,7 @@ struct FinetuneCommand: AsyncParsableCommand {
 
         func run() async throws {
             let persona = persona
-            let jobs = try await options.withRuntime { try $0.finetune.store.jobs(of: persona) }
+            let jobs = try await options.withRuntime(writes: false) { try $0.finetune.store.jobs(of: persona) }
             if jobs.isEmpty { emitLine("no fine-tune jobs yet (`a4ps finetune PERSONA` starts one)") }
             for job in jobs {
                 var line = "\(job.id)  \(job.persona)  \(job.status.rawValue)"
@@ -73,7 +73,7 @@ struct FinetuneCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            guard let job = try await options.withRuntime({ try $0.finetune.store.job(id) }) else {
+            guard let job = try await options.withRuntime(writes: false, { try $0.finetune.store.job(id) }) else {
                 throw ValidationError("there is no fine-tune job \(id) (see `a4ps finetune list`)")
             }
             emitLine(job.json.prettyText)
@@ -103,7 +103,7 @@ struct FinetuneCommand: AsyncParsableCommand {
 
         func run() async throws {
             let all = all
-            let (adapters, bound) = try await options.withRuntime { runtime in
+            let (adapters, bound) = try await options.withRuntime(writes: false) { runtime in
                 (try runtime.finetune.store.adapters(all: all),
                  Dictionary(runtime.image.memory.snapshot().values.compactMap { proto in
                      proto.slots[GovernanceRules.modelSlot]?.stringValue.map { ($0, proto.name) } }, uniquingKeysWith: { a, _ in a }))

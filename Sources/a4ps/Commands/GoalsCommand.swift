@@ -13,8 +13,8 @@ struct GoalsCommand: AsyncParsableCommand {
         defaultSubcommand: List.self
     )
 
-    static func withGoals<T>(_ options: ImageOptions, _ body: (GoalStore) throws -> T) async throws -> T {
-        let image = try await options.open()
+    static func withGoals<T>(_ options: ImageOptions, writes: Bool = false, _ body: (GoalStore) throws -> T) async throws -> T {
+        let image = try await options.open(writes: writes)
         defer { image.close() }
         return try body(try GoalStore(image: image))
     }
@@ -59,7 +59,7 @@ struct GoalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            let goal = try await GoalsCommand.withGoals(options) { try $0.cancel(id) }
+            let goal = try await GoalsCommand.withGoals(options, writes: true) { try $0.cancel(id) }
             emitLine("cancelled goal \(goal.id): \(goal.title)")
         }
     }

@@ -19,7 +19,7 @@ struct GoldenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let persona = persona
-            let (counts, examples) = try await options.withRuntime { runtime in
+            let (counts, examples) = try await options.withRuntime(writes: false) { runtime in
                 (try runtime.golden.counts(), try persona.map { try runtime.golden.examples(of: $0) } ?? [])
             }
             guard persona != nil else {
@@ -43,7 +43,7 @@ struct GoldenCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            guard let example = try await options.withRuntime({ try $0.golden.example(id) }) else {
+            guard let example = try await options.withRuntime(writes: false, { try $0.golden.example(id) }) else {
                 throw ValidationError("there is no golden example \(id) (see `a4ps golden list PERSONA`)")
             }
             emitLine(example.json.prettyText)
@@ -60,7 +60,7 @@ struct GoldenCommand: AsyncParsableCommand {
         func run() async throws {
             guard let chosen = GoldenExample.Split(rawValue: split) else { throw ValidationError("--split is train or holdout, not \(split)") }
             let persona = persona
-            let text = try await options.withRuntime { try $0.golden.jsonl(of: persona, split: chosen) }
+            let text = try await options.withRuntime(writes: false) { try $0.golden.jsonl(of: persona, split: chosen) }
             if let out {
                 try text.write(toFile: out, atomically: true, encoding: .utf8)
                 emitLine("wrote \(text.split(separator: "\n").count) example(s) to \(out)")

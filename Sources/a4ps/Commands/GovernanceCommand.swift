@@ -18,7 +18,7 @@ struct GovernanceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             let codex = image.memory.proto(named: GovernanceRules.keeper)?.codex
             let rules = GovernanceRules.inForce(codex: codex)
@@ -50,7 +50,7 @@ struct GovernanceCommand: AsyncParsableCommand {
         @Flag(help: "Print JSON instead of text.") var json = false
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             let vetoes = try image.vetoes(proto: proto, limit: limit)
             if json {

@@ -43,7 +43,7 @@ struct ImageCommand: AsyncParsableCommand {
         }
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             var changes = try image.history(proto: proto, subject: subject, limit: limit, before: before)
             // Page N: walk back page by page (each page one indexed read), N - 1 times.
@@ -91,7 +91,7 @@ struct ImageCommand: AsyncParsableCommand {
         @Argument(help: "The file to write (must not exist).") var file: String
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             try image.export(to: file)
             emitLine("exported \(options.imagePath) to \(file)")

@@ -32,7 +32,10 @@ struct ImageOptions: ParsableArguments {
 
     /// Runs `body` with the whole system open (image, models, scrapbook), then shuts it down;
     /// `repairing` lets the live debugger repair failing methods on its own (long-running commands).
-    func withRuntime<T>(create: Bool = true, repairing: Bool = false, _ body: (Runtime) async throws -> T) async throws -> T {
+    /// A command that `writes` (or thinks) refuses while `a4ps serve` holds the image (``ServerClaim``).
+    func withRuntime<T>(create: Bool = true, repairing: Bool = false, writes: Bool = true,
+                        _ body: (Runtime) async throws -> T) async throws -> T {
+        if writes { try refuseIfServed() }
         let runtime = try await Runtime.open(imagePath: imagePath, config: loadConfig(), create: create, repairing: repairing,
                                              logger: logger)
         do {
@@ -56,9 +59,19 @@ struct ImageOptions: ParsableArguments {
         image ?? ProcessInfo.processInfo.environment["A4PS_IMAGE"] ?? (try? loadConfig())?.system.imagePath ?? "a4ps.image"
     }
 
-    /// Opens the image, creating it from genesis the first time.
-    func open(create: Bool = true) async throws -> Image {
-        try await Image.open(at: imagePath, create: create, logger: logger)
+    /// Opens the image, creating it from genesis the first time (refused while a server holds it,
+    /// unless the command only reads).
+    func open(create: Bool = true, writes: Bool = true) async throws -> Image {
+        if writes { try refuseIfServed() }
+        return try await Image.open(at: imagePath, create: create, logger: logger)
+    }
+
+    /// The server holding the image, if one runs.
+    var servingClaim: ServerClaim? { ServerClaim.live(forImage: imagePath) }
+
+    /// Throws the clear refusal when a live `a4ps serve` holds the image.
+    func refuseIfServed() throws {
+        if let claim = servingClaim { throw ServedImageRefusal(image: imagePath, claim: claim) }
     }
 }
 

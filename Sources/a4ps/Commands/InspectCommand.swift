@@ -13,7 +13,7 @@ struct InspectCommand: AsyncParsableCommand {
     @Flag(help: "Print JSON.") var json = false
 
     func run() async throws {
-        let image = try await options.open()
+        let image = try await options.open(writes: false)
         defer { image.close() }
         guard let proto else {
             let protos = image.memory.snapshot().values.sorted { $0.name < $1.name }

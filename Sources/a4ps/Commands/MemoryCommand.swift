@@ -21,6 +21,13 @@ struct MemoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let (text, source, persona) = (text, source, persona)
+            if let claim = options.servingClaim {
+                // A server holds the image: it remembers (with its embedding model, already loaded).
+                let answer = try await ServedImage(image: options.imagePath, claim: claim).call(
+                    .POST, "/memory", body: ["text": .string(text), "source": .string(source), "persona": persona.map { .string($0) } ?? .null])
+                emitLine("remembered #\(answer["memory"]?["id"]?.intValue ?? 0) (\(source)) through the server at \(claim.url)")
+                return
+            }
             let memory = try await options.withRuntime { runtime in
                 try await runtime.scrapbook.add(text, source: MemorySource(rawValue: source), persona: persona)
             }
@@ -35,6 +42,20 @@ struct MemoryCommand: AsyncParsableCommand {
 
         func run() async throws {
             let files = files
+            if let claim = options.servingClaim {
+                let served = try ServedImage(image: options.imagePath, claim: claim)
+                for file in files {
+                    guard let data = FileManager.default.contents(atPath: file), let text = String(validating: data, as: UTF8.self) else {
+                        throw ValidationError("cannot read \(file) as UTF-8 text")
+                    }
+                    let name = URL(fileURLWithPath: file).lastPathComponent
+                    let report = try await served.call(.POST, "/memory/documents?name=\(name.addingPercentEncoding(withAllowedCharacters: .alphanumerics) ?? "document")",
+                                                       body: .string(text), raw: true)
+                    emitLine("\(file): \(report["passages"]?.intValue ?? 0) passages, \(report["added"]?.intValue ?? 0) added, "
+                        + "\(report["already_stored"]?.intValue ?? 0) already stored (through the server at \(claim.url))")
+                }
+                return
+            }
             try await options.withRuntime { runtime in
                 for file in files {
                     let report = try await runtime.scrapbook.ingest(fileAt: URL(fileURLWithPath: file))
@@ -58,7 +79,7 @@ struct MemoryCommand: AsyncParsableCommand {
             let (query, mode, limit, json) = (query, mode, limit, json)
             let filter = MemoryFilter(sources: source.isEmpty ? nil : Set(source.map(MemorySource.init(rawValue:))),
                                       personas: persona.isEmpty ? nil : Set(persona))
-            let hits = try await options.withRuntime { runtime in
+            let hits = try await options.withRuntime(writes: false) { runtime in
                 try await runtime.scrapbook.search(query, mode: mode, filter: filter, limit: limit)
             }
             if json {
@@ -81,7 +102,7 @@ struct MemoryCommand: AsyncParsableCommand {
         @OptionGroup var options: ImageOptions
 
         func run() async throws {
-            let stats = try await options.withRuntime { runtime in try await runtime.scrapbook.stats() }
+            let stats = try await options.withRuntime(writes: false) { runtime in try await runtime.scrapbook.stats() }
             emitLine("memories: \(stats.memoryCount)  (documents: \(stats.documentCount))")
             for (source, count) in stats.countsBySource.sorted(by: { $0.key.rawValue < $1.key.rawValue }) {
                 emitLine("  \(source.rawValue): \(count)")

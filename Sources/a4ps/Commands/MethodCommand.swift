@@ -54,7 +54,7 @@ struct MethodCommand: AsyncParsableCommand {
         @Argument(help: "The selector.") var selector: String
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             guard let p = image.memory.proto(named: proto) else { throw ImageError(.noSuchProto, "there is no proto named '\(proto)'") }
             guard let method = p.methods[selector] else {

@@ -30,8 +30,8 @@ struct ProposalsCommand: AsyncParsableCommand {
     }
 
     /// Opens the image and its proposals (expiring the overdue ones first), runs `body`, closes.
-    static func withProposals<T>(_ options: ImageOptions, _ body: (CodexProposalStore) async throws -> T) async throws -> T {
-        let image = try await options.open()
+    static func withProposals<T>(_ options: ImageOptions, writes: Bool = true, _ body: (CodexProposalStore) async throws -> T) async throws -> T {
+        let image = try await options.open(writes: writes)
         defer { image.close() }
         let store = try CodexProposalStore(image: image)
         try store.expire()
@@ -45,7 +45,7 @@ struct ProposalsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let status = try parseChoice(status, as: CodexProposal.Status.self, option: "--status")
-            let proposals = try await ProposalsCommand.withProposals(options) { try $0.proposals(status: status) }
+            let proposals = try await ProposalsCommand.withProposals(options, writes: false) { try $0.proposals(status: status) }
             var lines: [(id: Int64, line: String)] = []
             for proposal in proposals {
                 let keys = (proposal.diff.set.keys.sorted().map { "set \($0)" } + proposal.diff.remove.map { "remove \($0)" })
@@ -72,7 +72,7 @@ struct ProposalsCommand: AsyncParsableCommand {
         func run() async throws {
             let id = id
             if let ascension = try await ProposalsCommand.ascension(id, options) { return emitLine(ascension.json.prettyText) }
-            guard let proposal = try await ProposalsCommand.withProposals(options, { try $0.proposal(id) }) else {
+            guard let proposal = try await ProposalsCommand.withProposals(options, writes: false, { try $0.proposal(id) }) else {
                 throw CodexProposalError(.noSuchProposal, "there is no codex proposal \(id) (see `a4ps proposals list`)")
             }
             emitLine(proposal.json.prettyText)

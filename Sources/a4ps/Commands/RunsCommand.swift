@@ -18,7 +18,7 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let limit = limit
-            let runs = try await options.withRuntime { try await $0.runner.runs(limit: limit) }
+            let runs = try await options.withRuntime(writes: false) { try await $0.runner.runs(limit: limit) }
             if runs.isEmpty { emitLine("no runs") }
             for run in runs { emitLine(RunFormatting.text(run)) }
         }
@@ -32,7 +32,7 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            let (run, state, scores) = try await options.withRuntime { runtime in
+            let (run, state, scores) = try await options.withRuntime(writes: false) { runtime in
                 guard let run = try await runtime.runner.run(id) else {
                     throw ValidationError("there is no run \(id) (see `a4ps runs list`)")
                 }
@@ -92,7 +92,7 @@ struct RunsCommand: AsyncParsableCommand {
 
         func run() async throws {
             let id = id
-            let checkpoints = try await options.withRuntime { try await $0.runner.history(id) }
+            let checkpoints = try await options.withRuntime(writes: false) { try await $0.runner.history(id) }
             if json {
                 emitLine(JSONValue.array(checkpoints.map { c in
                     ["step": .int(c.step), "node": c.node.map { .string($0) } ?? .null, "next": .string(c.next), "state": c.state,

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 import LivingImage
 
 /// `a4ps send PROTO SELECTOR [ARGS]`: send a message and print the answer as JSON.
@@ -21,6 +22,14 @@ struct SendCommand: AsyncParsableCommand {
         limits.wallClockSeconds = timeout
         limits.instructions = instructions
         limits.memoryBytes = memoryMB << 20
+        if let claim = options.servingClaim {
+            // A server holds the image: the message goes through it (its limits apply).
+            let served = try ServedImage(image: options.imagePath, claim: claim)
+            let path = "/protos/\(proto.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? proto)/send/"
+                + (selector.addingPercentEncoding(withAllowedCharacters: .urlPathAllowed) ?? selector)
+            emitLine((try await served.call(.POST, path, body: arguments)["answer"] ?? .null).prettyText)
+            return
+        }
         let answer = try await options.asArchitect("send \(proto) \(selector)") { runtime in
             try await runtime.image.send(proto, selector, arguments, author: .architect, limits: limits)
         }

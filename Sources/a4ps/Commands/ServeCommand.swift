@@ -76,17 +76,22 @@ struct ServeCommand: AsyncParsableCommand {
                     do { try await runtime.motivator.reviewCuriosity() } catch { logger.warning("the curiosity review failed: \(error)") }
                 }
             }
-            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel() }
+            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel(); ServerClaim.remove(forImage: path) }
             let imageServer = ImageServer(runtime: runtime, logger: logger)
             let background = imageServer.background
             try await imageServer.run(server) { bound in
                 let shown = host.contains(":") ? "[\(host)]" : (host == "0.0.0.0" ? "127.0.0.1" : host)
+                // Other a4ps commands on this image go through this server (or refuse) while it runs.
+                do { try ServerClaim.write(forImage: path, url: "http://\(shown):\(bound)") } catch {
+                    logger.warning("could not mark \(path) as served (other commands will not know): \(error)")
+                }
                 emitLine("a4ps serving \(path) on http://\(shown):\(bound)  (token in \(token.path); Ctrl-C to stop)")
                 // The UI's way in: a one-time code that becomes an HttpOnly cookie (the token never enters the browser).
                 emitLine("the Entropic UI: open http://\(shown):\(bound)/login?code=\(imageServer.sessions.issueCode())  (works once, for 10 minutes)")
                 // Runs an earlier server started over the API and left at a checkpoint go on.
                 await background?.resumeInterrupted()
             }
+            ServerClaim.remove(forImage: path)
             // In-flight deliberations stop at their next checkpoint; the next start resumes them.
             await background?.stopAll()
             finetunes.cancel()

@@ -16,7 +16,7 @@ struct SlotCommand: AsyncParsableCommand {
         @Argument(help: "The slot.") var slot: String
 
         func run() async throws {
-            let image = try await options.open()
+            let image = try await options.open(writes: false)
             defer { image.close() }
             guard let value = try image.slot(slot, of: proto) else {
                 throw ImageError(.invalidName, "'\(proto)' has no slot '\(slot)'")
