@@ -39,6 +39,8 @@ public final class Runtime: Sendable {
     public let amendments: CodexAmendments
     /// The autotelic drive: goals from events, pursued by `a4ps serve` when the Architect is not waiting.
     public let motivator: Motivator
+    /// What each persona was sent, call by call, for this process's runs.
+    public let prompts = PromptLog()
     /// Whether an Architect's request runs now (the motivator keeps out of its way); wrap each in ``serving(_:_:)``.
     public var presence: ArchitectPresence { motivator.presence }
     private let watching: Task<Void, Never>
@@ -186,10 +188,12 @@ public final class Runtime: Sendable {
     /// Republishes the model layer's tokens and loads on the image's event bus (for the server's
     /// event stream and anyone watching a deliberation).
     private func forwardModelEvents() {
-        let (events, bus) = (models.events(), image.events)
+        let (events, bus, prompts) = (models.events(), image.events, prompts)
         Task {
             for await event in events {
                 switch event {
+                case .callStarted(let persona, let run, let model, let messages):
+                    prompts.record(persona: persona.uppercased(), runID: run, model: model, messages: messages)
                 case .delta(let delta): bus.publish(.modelToken(persona: delta.persona, run: delta.runID, text: delta.text))
                 case .loaded(let model, _, _, let duration):
                     bus.publish(.modelLoaded(model: model, milliseconds: Int(duration.components.seconds * 1000

@@ -11,6 +11,7 @@ import Scrapbook
 /// - `POST /memory/documents?name=notes.txt` body: the document's UTF-8 text → what was stored
 ///   (split into overlapping passages; sending the same text again adds nothing)
 /// - `GET /memory/stats` → counts, sizes, the embedding model and the index
+/// - `DELETE /memory/{id}` → forgets a memory (its text, vectors and index entry)
 struct MemoryRoutes: Sendable {
     let scrapbook: Scrapbook
     let body: RequestBody
@@ -64,6 +65,15 @@ struct MemoryRoutes: Sendable {
                 let report = try await scrapbook.ingest(document: text, title: name)
                 return ["name": .string(name), "passages": .int(report.passageCount), "added": .int(report.added.count),
                         "already_stored": .int(report.alreadyStored)]
+            }
+        }
+        router.delete("/memory/:id") { _, context in
+            await JSONResponse.respond {
+                let text = try context.parameters.require("id")
+                guard let raw = Int64(text), try await !scrapbook.forget([MemoryID(rawValue: raw)]).isEmpty else {
+                    throw APIError.notFound("there is no memory \(text) (GET /memory/search finds them, with their ids)", code: "noSuchMemory")
+                }
+                return ["forgotten": .integer(raw)]
             }
         }
         router.get("/memory/stats") { _, _ in

@@ -9,7 +9,7 @@ import LivingImage
 /// - `POST /runs {"task", "max_turns"}` → 202 `{"run"}`: the four personas deliberate in the
 ///   background; `GET /events` streams it (`modelToken` by persona, `runStepped`, `runStopped`)
 /// - `GET /runs?limit=` · `GET /runs/{id}` (with task, answer, dissonance, the Oracle's scores)
-///   · `GET /runs/{id}/history` (the checkpoints)
+///   · `GET /runs/{id}/history` (the checkpoints) · `GET /runs/{id}/prompts` (what each persona was sent)
 /// - `POST /runs/{id}/resume {"input"}` · `POST /runs/{id}/fork {"step", "state"}` (202, a new
 ///   run) · `POST /runs/{id}/cancel` (stops at the next checkpoint, resumable)
 struct RunRoutes: Sendable {
@@ -65,6 +65,13 @@ struct RunRoutes: Sendable {
             await JSONResponse.respond {
                 let run = try await existingRun(context)
                 return ["checkpoints": .array(try await runtime.runner.history(run.id).map(\.json))]
+            }
+        }
+        router.get("/runs/:id/prompts") { _, context in
+            await JSONResponse.respond {
+                let run = try await existingRun(context)
+                return ["prompts": .array(runtime.prompts.prompts(of: run.id).map(\.json)),
+                        "kept": .string("the calls this server made; prompts are kept in memory for its latest \(runtime.prompts.capacity) runs")]
             }
         }
         router.post("/runs/:id/resume") { request, context in

@@ -87,7 +87,7 @@ import Testing
                 var failures: [String] = []
                 for await event in events {
                     switch event {
-                    case .callStarted(let persona, _, _): consulted.insert(persona)
+                    case .callStarted(let persona, _, _, _): consulted.insert(persona)
                     case .schemaRetry: retries += 1
                     case .callFailed(_, _, _, let message): failures.append(message)
                     default: break
@@ -191,7 +191,7 @@ import Testing
                 var robinCalled = false
                 for await event in events {
                     switch event {
-                    case .callStarted(let persona, _, _) where persona == "robin": robinCalled = true
+                    case .callStarted(let persona, _, _, _) where persona == "robin": robinCalled = true
                     case .delta(let delta) where robinCalled && delta.persona == "robin":
                         killRouter(first)
                         return true

@@ -171,6 +171,14 @@ def test_memory_remembers_ingests_and_finds(serve):
         assert status == 200 and any("lantern" in hit["text"] for hit in found["hits"]), (mode, found)
     stats = server.request("GET", "/memory/stats")[1]
     assert stats["memories"] >= 2 and stats["documents"] >= 1
+    # Forgetting: the memory is gone from every kind of search, and from the counts.
+    lantern = next(hit["id"] for hit in found["hits"] if "lantern" in hit["text"])
+    assert server.request("DELETE", f"/memory/{lantern}") == (200, {"forgotten": lantern})
+    for mode in ("text", "vector", "hybrid"):
+        hits = server.request("GET", f"/memory/search?q=lantern+inventory&mode={mode}&limit=10")[1]["hits"]
+        assert all(hit["id"] != lantern for hit in hits), (mode, hits)
+    assert server.request("GET", "/memory/stats")[1]["memories"] == stats["memories"] - 1
+    assert server.request("DELETE", f"/memory/{lantern}")[0] == 404
 
 
 class EventReader:
@@ -215,6 +223,10 @@ def test_a_deliberation_over_http_with_the_real_model(serve):
         status, history = server.request("GET", f"/runs/{run}/history")
         steps = history["checkpoints"]
         assert status == 200 and steps[0]["step"] == 0 and steps[-1]["next"] == "END" and len(steps) >= 3
+        # What each persona was sent, call by call.
+        status, prompts = server.request("GET", f"/runs/{run}/prompts")
+        assert status == 200 and {"BRICK", "ROBIN", "ALFRED"} <= {p["persona"] for p in prompts["prompts"]}, prompts
+        assert all(any(m["role"] == "user" and m["content"] for m in p["messages"]) for p in prompts["prompts"])
         # Fork from the start with an edited task; the original stays as it was.
         state = dict(steps[0]["state"], task="Name one way to thank a volunteer.")
         status, forked = server.request("POST", f"/runs/{run}/fork", body={"step": 0, "state": state})

@@ -8,8 +8,8 @@ public enum ModelEvent: Sendable, Hashable {
     case unloaded(model: String, backend: String, reason: UnloadReason)
     /// A model alone is larger than the budget; it was loaded anyway with nothing else resident.
     case overBudget(model: String, backend: String, bytes: Int64, budgetBytes: Int64)
-    /// A persona's call started.
-    case callStarted(persona: String, runID: String, model: String)
+    /// A persona's call started, with the messages the model is sent (what the persona "saw").
+    case callStarted(persona: String, runID: String, model: String, messages: [ChatMessage])
     /// A piece of a persona's answer.
     case delta(ThinkDelta)
     /// A structured answer did not match its schema and is asked for again.

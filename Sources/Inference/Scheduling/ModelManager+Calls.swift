@@ -94,7 +94,7 @@ extension ModelManager {
         let lease = try await acquire(model: model, serverKey: serverKey)
         let keepAlive: KeepAlive? = lease.managed ? (policy == .sequential ? .unloadImmediately : self.keepAlive) : nil
         let request = ChatRequest(model: model, messages: messages, options: generation, format: format, keepAlive: keepAlive)
-        hub.publish(.callStarted(persona: persona, runID: runID, model: model))
+        hub.publish(.callStarted(persona: persona, runID: runID, model: model, messages: messages))
         var text = ""
         var usage: TokenUsage?
         do {

@@ -8,8 +8,8 @@ import Scrapbook
 struct MemoryCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "memory",
-        abstract: "Add, ingest and search memories; show stats; rebuild the index.",
-        subcommands: [Add.self, Ingest.self, Search.self, Stats.self, Reindex.self]
+        abstract: "Add, ingest, search and forget memories; show stats; rebuild the index.",
+        subcommands: [Add.self, Ingest.self, Search.self, Stats.self, Forget.self, Reindex.self]
     )
 
     struct Add: AsyncParsableCommand {
@@ -114,6 +114,27 @@ struct MemoryCommand: AsyncParsableCommand {
             let index = stats.index
             emitLine("index: \(index.kind) over \(index.vectorCount) vectors, \(index.partitionCount) partitions, nprobe \(index.nprobe), "
                 + "partition sizes \(index.smallestPartition)…\(index.largestPartition)")
+        }
+    }
+
+    struct Forget: AsyncParsableCommand {
+        static let configuration = CommandConfiguration(abstract: "Forget memories by id (from `a4ps memory search`): text, vectors and index entry.")
+        @OptionGroup var options: ImageOptions
+        @Argument(help: "The memories' ids.") var ids: [Int64]
+
+        func run() async throws {
+            let ids = ids
+            var forgotten: [Int64] = []
+            if let claim = options.servingClaim {
+                let served = try ServedImage(image: options.imagePath, claim: claim)
+                for id in ids where (try? await served.call(.DELETE, "/memory/\(id)")) != nil { forgotten.append(id) }
+            } else {
+                forgotten = try await options.withRuntime { runtime in
+                    try await runtime.scrapbook.forget(ids.map(MemoryID.init(rawValue:))).map(\.rawValue)
+                }
+            }
+            for id in ids { emitLine(forgotten.contains(id) ? "forgot #\(id)" : "no memory #\(id)") }
+            if forgotten.count < ids.count { throw ExitCode(1) }
         }
     }
 

@@ -136,9 +136,10 @@ export class Conversation {
     fill(element, h("p", { class: "hint" }, "…"));
     try {
       const { prompts } = await get(`/runs/${seg(id)}/prompts`);
-      fill(element, prompts.map((p) => h("details", {}, h("summary", {}, p.persona),
-        h("h4", {}, "System"), h("pre", { class: "text" }, p.system || ""),
-        h("h4", {}, "Messages"), h("pre", { class: "json" }, pretty(p.messages)))));
+      if (!prompts.length) { fill(element, h("p", { class: "hint" }, "No prompts kept for this run (they live in the server's memory).")); return; }
+      fill(element, prompts.map((p, index) => h("details", { class: "prompt" },
+        h("summary", {}, `${index + 1}. ${p.persona} (${p.model})`),
+        p.messages.map((m) => [h("h4", {}, m.role), h("pre", { class: "text" }, m.content)]))));
     } catch (error) {
       fill(element, h("p", { class: "error", role: "alert" }, error.message));
     }
