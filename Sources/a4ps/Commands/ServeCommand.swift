@@ -4,16 +4,19 @@ import Foundation
 import Scrapbook
 import Logging
 
-/// `a4ps serve`: the image's HTTP API, until SIGINT or SIGTERM.
+/// `a4ps serve`: the whole runtime over HTTP — the API, the event stream and the Entropic UI —
+/// until SIGINT or SIGTERM.
 struct ServeCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "serve",
-        abstract: "Serve the image over HTTP: a JSON API for protos, methods, slots, messages, history, and an event stream.",
+        abstract: "Serve the runtime over HTTP: the JSON API (described at /openapi.json), an event stream, and the Entropic UI at /.",
         discussion: """
             Every request but GET /health needs the server's token, sent as `Authorization: Bearer <token>`. \
             The token is made the first time a server starts on an image, printed once, and kept beside the image \
             in <image>.token (mode 0600, readable by you only). Requests must name the server as 127.0.0.1, \
-            localhost, [::1], the --host or an --allowed-host, and may not come from another web page.
+            localhost, [::1], the --host or an --allowed-host, and may not come from another web page. \
+            The browser signs in with the one-time login URL printed at start (it sets an HttpOnly session cookie; \
+            POST /login/code gives a new one). While it runs, other a4ps commands on the image go through it or refuse.
             """
     )
     @OptionGroup var options: ImageOptions
