@@ -28,7 +28,7 @@ struct TestServer {
     /// Runs `body` against a started server, then shuts it down gracefully (failing the test when
     /// that takes longer than `shutdownDeadline`) and removes its files.
     static func with(_ configure: (inout ImageServer.Configuration) -> Void = { _ in },
-                     shutdownDeadline: Duration = .seconds(30),
+                     shutdownDeadline: Duration = .seconds(120),
                      sourceLocation: SourceLocation = #_sourceLocation,
                      _ body: (TestServer) async throws -> Void) async throws {
         let dir = FileManager.default.temporaryDirectory.appendingPathComponent("a4ps-server-\(UUID().uuidString)")
@@ -70,7 +70,7 @@ struct TestServer {
     /// Shuts the server down gracefully and waits for it; past `deadline`, records an issue and cancels it.
     /// Returns how long the shutdown took.
     @discardableResult
-    func stop(deadline: Duration = .seconds(30), sourceLocation: SourceLocation = #_sourceLocation) async -> Duration {
+    func stop(deadline: Duration = .seconds(120), sourceLocation: SourceLocation = #_sourceLocation) async -> Duration {
         let started = ContinuousClock.now
         await group.triggerGracefulShutdown()
         if await !eventually(within: deadline, { stopped.isRaised }) {

@@ -78,10 +78,11 @@ struct ErrorTests {
     }
 
     @Test func idleTimeoutBetweenTokens() async throws {
-        // Tokens 8 s apart, an idle limit of 0.3 s: the call must fail after the first token and
-        // before the second would have arrived — a bound set by the script, not by machine speed.
-        let gap = Duration.seconds(8)
-        let script = Script(rules: [.init(reply: "slow tokens here", fault: .init(kind: .slowTokens, delayMilliseconds: 8000))])
+        // Tokens 20 s apart, an idle limit of 0.3 s: the call must fail after the first token and
+        // before the second would have arrived — a bound set by the script, not by machine speed
+        // (a busy 2-core machine was seen to take 11 s to deliver the timeout).
+        let gap = Duration.seconds(20)
+        let script = Script(rules: [.init(reply: "slow tokens here", fault: .init(kind: .slowTokens, delayMilliseconds: 20_000))])
         try await withScriptedServer(script) { _, url, client in
             let backend = OllamaBackend(baseURL: url, httpClient: client, timeouts: RequestTimeouts(firstByte: .seconds(30), idle: .milliseconds(300)), retry: quickRetry)
             var firstToken: ContinuousClock.Instant?
