@@ -211,6 +211,13 @@ public final class Runtime: Sendable {
         return try await presence.serving(what, body)
     }
 
+    /// The state the four personas' deliberation (``CodexAmendments/deliberation``) starts from:
+    /// the task, the most BRICK/ROBIN turns, config.toml's dissonance threshold, and `extra`.
+    public func deliberationState(task: String, maxTurns: Int, extra: [String: JSONValue] = [:]) -> JSONValue {
+        .object(extra.merging(["task": .string(task), "max_turns": .int(maxTurns),
+                               "dissonance_threshold": .number(config.motivator.dissonanceThreshold)]) { _, new in new })
+    }
+
     /// `a4ps doctor`'s checks of the model servers this runtime thinks with.
     public func doctor() async -> DoctorReport {
         await Doctor(config: config, httpClient: httpClient).run()

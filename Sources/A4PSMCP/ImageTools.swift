@@ -110,12 +110,11 @@ struct ImageTools: Sendable {
     private func ask(_ arguments: ToolArguments) async throws(MCPToolError) -> CallTool.Result {
         let task = try arguments.requiredString("task", hint: "the task, in plain words")
         let maxTurns = try arguments.integer("max_turns", in: 1...20, default: 5)
-        let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),
-                                "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold)]
+        let state = runtime.deliberationState(task: task, maxTurns: maxTurns)
         let runtime = runtime
         let (run, final) = try await mapping(.runFailed, "the deliberation could not run") {
             try await runtime.serving("ask (mcp)") {
-                let run = try await runtime.runner.start(graph: "ALFRED.deliberation", state: state)
+                let run = try await runtime.runner.start(graph: CodexAmendments.deliberation, state: state)
                 return (run, try await runtime.runner.history(run.id).last?.state ?? .null)
             }
         }

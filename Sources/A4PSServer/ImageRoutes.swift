@@ -19,7 +19,7 @@ import NIOCore
 /// the server's limit are refused with 429.
 struct ImageRoutes: Sendable {
     let image: Image
-    let maxBody: Int
+    let requestBody: RequestBody
     let sends: SendGate
     let eventHeartbeat: Duration
     /// Sends are the Architect's requests: while one runs, the motivator's goals keep out of the way.
@@ -41,7 +41,7 @@ struct ImageRoutes: Sendable {
             try respond { try image.describe(try context.parameters.require("proto")) }
         }
         router.post("/protos/:proto/send/:selector") { request, context in
-            guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            guard let body = try await requestBody.text(of: request) else { return JSONResponse.tooLarge(requestBody.maxBytes) }
             let response = await sends.run {
                 await JSONResponse.respond {
                     let args = body.trimmingCharacters(in: .whitespacesAndNewlines).isEmpty ? JSONValue.null : try JSONValue(parsing: body)
@@ -66,7 +66,7 @@ struct ImageRoutes: Sendable {
             }
         }
         router.put("/protos/:proto/methods/:selector") { request, context in
-            guard let source = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            guard let source = try await requestBody.text(of: request) else { return JSONResponse.tooLarge(requestBody.maxBytes) }
             let (proto, selector) = (try context.parameters.require("proto"), try context.parameters.require("selector"))
             // `If-Match: <version>`: install only over the version the editor started from (0: a new method).
             if let expected = request.headers[.ifMatch] {
@@ -92,7 +92,7 @@ struct ImageRoutes: Sendable {
         }
         // A method's candidate source run on a clone of its proto: nothing is committed.
         router.post("/protos/:proto/methods/:selector/try") { request, context in
-            guard let text = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            guard let text = try await requestBody.text(of: request) else { return JSONResponse.tooLarge(requestBody.maxBytes) }
             let response = await sends.run {
                 await JSONResponse.respond {
                     let fields = try RequestBody.object(text)
@@ -123,7 +123,7 @@ struct ImageRoutes: Sendable {
             }
         }
         router.put("/protos/:proto/slots/:slot") { request, context in
-            guard let body = try await text(of: request) else { return JSONResponse.tooLarge(maxBody) }
+            guard let body = try await requestBody.text(of: request) else { return JSONResponse.tooLarge(requestBody.maxBytes) }
             return await JSONResponse.respond {
                 let record = try await image.setSlot(try context.parameters.require("slot"), of: try context.parameters.require("proto"),
                                                      to: try JSONValue(parsing: body))
@@ -171,16 +171,6 @@ struct ImageRoutes: Sendable {
         }
         router.get("/events") { _, _ in
             EventStream(events: image.events, heartbeat: eventHeartbeat).response()
-        }
-    }
-
-    /// The body as text; nil when it is longer than the limit (a body sent without a length).
-    private func text(of request: Request) async throws -> String? {
-        do {
-            let buffer = try await request.body.collect(upTo: maxBody)
-            return String(decoding: buffer.readableBytesView, as: UTF8.self)
-        } catch is NIOTooManyBytesError {
-            return nil
         }
     }
 

@@ -65,7 +65,7 @@ public struct ImageServer: Sendable {
         router.add(middleware: BodyLimitMiddleware(maxBytes: configuration.maxBodyBytes))
         let sends = SendGate(limit: configuration.maxConcurrentSends)
         let body = RequestBody(maxBytes: configuration.maxBodyBytes)
-        ImageRoutes(image: image, maxBody: configuration.maxBodyBytes, sends: sends,
+        ImageRoutes(image: image, requestBody: body, sends: sends,
                     eventHeartbeat: configuration.eventHeartbeat, motivator: motivator).register(on: router)
         UIRoutes(sessions: sessions, directory: UIRoutes.defaultDirectory()).register(on: router)
         OpenAPIRoute().register(on: router)

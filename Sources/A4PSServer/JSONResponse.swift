@@ -35,11 +35,7 @@ enum JSONResponse {
     /// The answer of an async route: its JSON, or the error as the status it maps to (a body that
     /// is not JSON is 400).
     static func respond(status: HTTPResponse.Status = .ok, _ body: () async throws -> JSONValue) async -> Response {
-        do { return ok(try await body(), status: status) } catch let error as JSONParser.Failure {
-            return Self.error(.badRequest, "the body must be JSON: \(error.description)", code: "invalidJSON")
-        } catch {
-            return from(error)
-        }
+        do { return ok(try await body(), status: status) } catch { return from(error) }
     }
 
     static func from(_ error: any Error) -> Response {

@@ -21,7 +21,9 @@ struct ModelRoutes: Sendable {
                 for role in ModelNames.personas + ["embedding"] {
                     guard let model = runtime.models.model(for: role) else { continue }
                     let loaded = metrics.resident.values.contains { $0.contains(model) }
-                    personas[role] = ["model": .string(model), "backend": .string(runtime.models.backend(for: role).kind.rawValue), "url": .string(runtime.models.backend(for: role).baseURL), "loaded": .bool(loaded)]
+                    let backend = runtime.models.backend(for: role)
+                    personas[role] = ["model": .string(model), "backend": .string(backend.kind.rawValue), "url": .string(backend.baseURL),
+                                      "loaded": .bool(loaded)]
                 }
                 return ["personas": .object(personas),
                         "resident": .object(metrics.resident.mapValues { .array($0.map { .string($0) }) }),

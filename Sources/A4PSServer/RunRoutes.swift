@@ -13,7 +13,6 @@ import LivingImage
 /// - `POST /runs/{id}/resume {"input"}` · `POST /runs/{id}/fork {"step", "state"}` (202, a new
 ///   run) · `POST /runs/{id}/cancel` (stops at the next checkpoint, resumable)
 struct RunRoutes: Sendable {
-    static let deliberation = "ALFRED.deliberation"
     let runtime: Runtime
     let background: BackgroundRuns
     let body: RequestBody
@@ -25,7 +24,7 @@ struct RunRoutes: Sendable {
             let response = await sends.run {
                 await JSONResponse.respond {
                     let state = try initialState(try RequestBody.object(text))
-                    let run = try await runtime.serving("invoke") { try await runtime.runner.start(graph: Self.deliberation, state: state) }
+                    let run = try await runtime.serving("invoke") { try await runtime.runner.start(graph: CodexAmendments.deliberation, state: state) }
                     let final = try await runtime.runner.history(run.id).last?.state ?? .null
                     return ["response": final["answer"] ?? .null, "run": .string(run.id), "status": .string(run.status.rawValue),
                             "dissonance": final["dissonance"] ?? .null, "error": run.error.map { .string($0) } ?? .null]
@@ -37,7 +36,7 @@ struct RunRoutes: Sendable {
             guard let text = try await body.text(of: request) else { return JSONResponse.tooLarge(body.maxBytes) }
             return await JSONResponse.respond(status: .accepted) {
                 let state = try initialState(try RequestBody.object(text))
-                let run = try await runtime.runner.create(graph: Self.deliberation, state: state)
+                let run = try await runtime.runner.create(graph: CodexAmendments.deliberation, state: state)
                 try await background.drive(run.id)
                 return ["run": run.json]
             }
@@ -126,9 +125,7 @@ struct RunRoutes: Sendable {
     private func initialState(_ fields: [String: JSONValue]) throws -> JSONValue {
         let task = try fields.requiredString("task")
         let turns = try fields.optionalInt("max_turns", in: 1...50) ?? 5
-        return ["task": .string(task), "max_turns": .int(turns),
-                "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold),
-                BackgroundRuns.originKey: BackgroundRuns.origin]
+        return runtime.deliberationState(task: task, maxTurns: turns, extra: [BackgroundRuns.originKey: BackgroundRuns.origin])
     }
 
     private func existingRun(_ context: ImageRequestContext) async throws -> RunRecord {

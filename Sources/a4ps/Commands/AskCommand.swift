@@ -30,10 +30,9 @@ struct AskCommand: AsyncParsableCommand {
         }
         let run = try await options.asArchitect("ask") { runtime in
             let printer = json ? nil : Task { await LiveTranscript(runtime: runtime).follow() }
-            let state: JSONValue = ["task": .string(task), "max_turns": .int(maxTurns),
-                                    "dissonance_threshold": .number(runtime.config.motivator.dissonanceThreshold)]
+            let state = runtime.deliberationState(task: task, maxTurns: maxTurns)
             let before = await runtime.models.metrics()
-            let run = try await runtime.runner.start(graph: "ALFRED.deliberation", state: state)
+            let run = try await runtime.runner.start(graph: CodexAmendments.deliberation, state: state)
             printer?.cancel()
             let final = try await runtime.runner.history(run.id).last?.state ?? .null
             let cost = DeliberationCost(from: before, to: await runtime.models.metrics())
