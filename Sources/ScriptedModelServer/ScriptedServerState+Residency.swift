@@ -39,30 +39,45 @@ extension ScriptedServerState {
     }
 
     /// Makes the model resident (simulating its load time) and marks it in use; returns the load time spent.
+    ///
+    /// Concurrent requests for a model that is loading wait for that one load. The load task
+    /// itself records the model as resident before it completes, so a waiter resumed before the
+    /// request that started the load finds it resident (the waiter once re-awaited the finished
+    /// task forever, recursing on the actor until memory ran out).
     func beginUse(_ model: Script.Model) async -> Duration {
-        purgeExpired()
-        if var entry = resident[model.name] {
-            entry.busy += 1
-            entry.lastUsed = tick()
-            resident[model.name] = entry
-            return .zero
-        }
-        if let inFlight = loading[model.name] {
-            await inFlight.value
-            return await beginUse(model)
-        }
         let start = ContinuousClock.now
-        makeRoom(for: model.sizeBytes)
-        let delay = Duration.milliseconds(model.loadMilliseconds)
-        let task = Task { _ = try? await Task.sleep(for: delay) }
-        loading[model.name] = task
-        await task.value
+        var startedLoad = false
+        while true {
+            purgeExpired()
+            if var entry = resident[model.name] {
+                entry.busy += 1
+                entry.lastUsed = tick()
+                resident[model.name] = entry
+                return startedLoad ? ContinuousClock.now - start : .zero
+            }
+            if let inFlight = loading[model.name] {
+                await inFlight.value
+                continue
+            }
+            makeRoom(for: model.sizeBytes)
+            let delay = Duration.milliseconds(model.loadMilliseconds)
+            let task = Task {
+                _ = try? await Task.sleep(for: delay)
+                self.completeLoad(model)
+            }
+            loading[model.name] = task
+            startedLoad = true
+            await task.value
+        }
+    }
+
+    /// Records a finished load: resident, idle until its requester marks it in use.
+    private func completeLoad(_ model: Script.Model) {
         loading[model.name] = nil
-        resident[model.name] = Resident(bytes: model.sizeBytes, expiresAt: Date().addingTimeInterval(Self.defaultKeepAlive), lastUsed: tick(), busy: 1)
+        resident[model.name] = Resident(bytes: model.sizeBytes, expiresAt: Date().addingTimeInterval(Self.defaultKeepAlive), lastUsed: tick(), busy: 0)
         stats.loads += 1
         stats.loadOrder.append(model.name)
         notePeak()
-        return ContinuousClock.now - start
     }
 
     /// Ends a use; applies the request's keep-alive in seconds (0 unloads, negative keeps forever).
