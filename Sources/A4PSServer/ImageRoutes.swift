@@ -12,6 +12,7 @@ import NIOCore
 /// - `GET|PUT|DELETE /protos/{proto}/slots/{slot}` (PUT body: JSON value)
 /// - `PUT` with `If-Match: <version>` installs only over that version (409 with the current source otherwise)
 /// - `POST /protos/{proto}/methods/{selector}/try` body `{"source", "args"}`: runs a candidate on a clone
+/// - `POST /protos/{proto}/clone` body `{"name"}`: a copy of the proto under a new name (the halo's Clone)
 /// - `POST /protos/{proto}/rollback?to=N` · `GET /history?proto=&subject=&limit=` · `GET /export` (the image file)
 /// - `GET /events`: Server-Sent Events, one JSON event per message
 ///
@@ -52,6 +53,15 @@ struct ImageRoutes: Sendable {
                 }
             }
             return response ?? JSONResponse.busy(sends.limit)
+        }
+        router.post("/protos/:proto/clone") { request, context in
+            guard let text = try await requestBody.text(of: request) else { return JSONResponse.tooLarge(requestBody.maxBytes) }
+            return await JSONResponse.respond(status: .created) {
+                let original = try context.parameters.require("proto")
+                let name = try RequestBody.object(text).requiredString("name")
+                try await image.clone(original, as: name)
+                return ["proto": try image.describe(name)]
+            }
         }
         router.get("/protos/:proto/methods/:selector") { _, context in
             try respond {

@@ -74,6 +74,7 @@ public struct ImageServer: Sendable {
             MemoryRoutes(scrapbook: runtime.scrapbook, body: body).register(on: router)
             RepairRoutes(runtime: runtime, body: body, sends: sends).register(on: router)
             ModelRoutes(runtime: runtime).register(on: router)
+            StrategicRoutes(runtime: runtime).register(on: router)
         }
         if let amendments { ProposalRoutes(amendments: amendments, ascension: ascension, maxBody: configuration.maxBodyBytes).register(on: router) }
         if let motivator { GoalRoutes(motivator: motivator).register(on: router) }

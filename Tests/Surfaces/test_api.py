@@ -300,3 +300,61 @@ def test_personas_bring_an_inspector_view_of_their_own(serve):
     assert view["kind"] == "table" and view["columns"] == ["field", "value"]
     fields = {row[0] for row in view["rows"]}
     assert {"name", "role"} <= fields and any(field.startswith("principles ") for field in fields), fields
+
+
+def test_a_proto_is_cloned_under_a_new_name_and_nothing_is_written_for_a_bad_one(serve):
+    server = serve()
+    assert server.request("PUT", "/protos/BRICK/methods/double", raw=b"return args * 2")[0] == 200
+    status, body = server.request("POST", "/protos/BRICK/clone", body={"name": "BRICK_TRIAL"})
+    assert status == 201, body
+    assert body["proto"]["name"] == "BRICK_TRIAL"
+    # The copy answers with the original's methods, and changing it leaves the original alone.
+    assert server.request("POST", "/protos/BRICK_TRIAL/send/double", body=4)[1]["answer"] == 8
+    assert server.request("PUT", "/protos/BRICK_TRIAL/methods/double", raw=b"return args * 3")[0] == 200
+    assert server.request("POST", "/protos/BRICK/send/double", body=4)[1]["answer"] == 8
+    assert server.request("GET", "/history?proto=BRICK_TRIAL")[1][0]["reason"] == "clone of BRICK"
+    protos_before = [p["name"] for p in server.request("GET", "/protos")[1]]
+    for path, payload, expected in [
+        ("/protos/BRICK/clone", {"name": "BRICK_TRIAL"}, 409),   # the name is taken
+        ("/protos/NOBODY/clone", {"name": "X1"}, 404),           # no such original
+        ("/protos/BRICK/clone", {"name": "not a name!"}, 400),   # not a proto name
+        ("/protos/BRICK/clone", {}, 400),                        # no name
+    ]:
+        status, body = server.request("POST", path, body=payload)
+        assert status == expected and body["error"], (path, payload, status, body)
+    assert [p["name"] for p in server.request("GET", "/protos")[1]] == protos_before
+
+
+def test_the_golden_dataset_and_the_oracles_scores_are_served_and_examples_removed(serve):
+    import sqlite3
+    import time as clock
+    server = serve()
+    status, empty = server.request("GET", "/protos/BRICK/golden")
+    assert status == 200 and empty == {"persona": "BRICK", "counts": {"train": 0, "holdout": 0}, "examples": []}
+    assert server.request("GET", "/oracle/scores")[1] == {"scores": []}
+    # What the Oracle would have written after a golden run (as another a4ps process would: the server reads the file).
+    messages = [{"role": "system", "content": "You are BRICK."}, {"role": "user", "content": "Name a prime."},
+                {"role": "assistant", "content": "Seven."}]
+    now = clock.time()
+    with sqlite3.connect(server.image) as db:
+        db.execute("INSERT INTO deliberation_runs(id, graph, status, step, next, created_at, updated_at) VALUES ('r1', 'ALFRED.deliberation', 'done', 1, 'END', ?, ?)", (now, now))
+        db.execute("INSERT INTO deliberation_checkpoints(run, step, node, next, state, at) VALUES ('r1', 1, 'synthesize', 'END', ?, ?)",
+                   (json.dumps({"task": "Name a prime.", "answer": "Seven."}), now))
+        db.execute("INSERT INTO deliberation_scores(run, overall, scores, model, at) VALUES ('r1', 4.75, ?, 'smollm2', ?)",
+                   (json.dumps({"helpfulness": {"score": 5, "reason": "direct"}}), now))
+        db.execute("INSERT INTO golden_examples(persona, digest, messages, split, run, overall, at) VALUES ('BRICK', 'd1', ?, 'train', 'r1', 4.75, ?)",
+                   (json.dumps(messages), now))
+    status, golden = server.request("GET", "/protos/BRICK/golden")
+    assert status == 200 and golden["counts"] == {"train": 1, "holdout": 0}
+    [example] = golden["examples"]
+    assert (example["run"], example["split"], example["asked"], example["overall"]) == ("r1", "train", "Name a prime.", 4.75)
+    [score] = server.request("GET", "/oracle/scores?limit=5")[1]["scores"]
+    assert (score["run"], score["overall"], score["task"]) == ("r1", 4.75, "Name a prime.")
+    assert score["scores"]["helpfulness"]["score"] == 5
+    # Bad ids and unknown personas are refused; a removed example is gone.
+    assert server.request("GET", "/protos/NOBODY/golden")[0] == 404
+    assert server.request("DELETE", "/golden/abc")[0] == 400
+    assert server.request("DELETE", "/golden/999")[0] == 404
+    assert server.request("GET", "/oracle/scores?limit=0")[0] == 400
+    assert server.request("DELETE", f"/golden/{example['id']}")[1] == {"removed": example["id"]}
+    assert server.request("GET", "/protos/BRICK/golden")[1]["examples"] == []

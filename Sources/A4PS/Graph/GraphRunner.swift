@@ -105,6 +105,9 @@ public actor GraphRunner {
 
     func record(_ score: OracleScore) throws { try store.record(score) }
 
+    /// The Oracle's latest scorings of any run, newest first, with each run's task.
+    public func recentScores(limit: Int = 20) throws -> [(score: OracleScore, task: String?)] { try store.recentScores(limit: limit) }
+
     /// Called with every run that finishes (`done`), after its last checkpoint — the Oracle's hook.
     public func whenFinished(_ handler: @escaping @Sendable (RunRecord) async -> Void) {
         finished = handler

@@ -165,6 +165,23 @@ struct RunStore: Sendable {
         }
     }
 
+    /// The latest scorings of any run, newest first, each with its run's task.
+    func recentScores(limit: Int) throws -> [(score: OracleScore, task: String?)] {
+        try database.read { db in
+            try Row.fetchAll(db, sql: """
+                SELECT s.*, c.state AS final_state FROM deliberation_scores s
+                LEFT JOIN deliberation_runs r ON r.id = s.run
+                LEFT JOIN deliberation_checkpoints c ON c.run = r.id AND c.step = r.step
+                ORDER BY s.id DESC LIMIT ?
+                """, arguments: [limit]).map { row in
+                let score = OracleScore(run: row["run"], overall: row["overall"], scores: try JSONValue(parsing: row["scores"]),
+                                        model: row["model"], at: Date(timeIntervalSince1970: row["at"]))
+                let state = (row["final_state"] as String?).flatMap { try? JSONValue(parsing: $0) }
+                return (score, state?["task"]?.stringValue)
+            }
+        }
+    }
+
     func checkpoints(of run: String) throws -> [Checkpoint] {
         try database.read { db in
             try Row.fetchAll(db, sql: "SELECT * FROM deliberation_checkpoints WHERE run = ? ORDER BY step", arguments: [run]).map(Self.checkpoint)

@@ -19,11 +19,14 @@ public struct GoldenExample: Sendable, Hashable {
     public var overall: Double
     public var at: Date
 
+    /// What the persona was asked: the last message before its answer.
+    public var asked: String { messages.arrayValue?.dropLast().last?["content"]?.stringValue ?? "" }
+
     /// The JSONL line TRL's SFTTrainer and Unsloth load: `{"messages": [...]}`.
     public var chatML: String { JSONValue.object(["messages": messages]).jsonText }
 
     public var json: JSONValue {
         ["id": .integer(id), "persona": .string(persona), "messages": messages, "split": .string(split.rawValue),
-         "run": .string(run), "overall": .number(overall), "at": .string(ISO8601DateFormatter().string(from: at))]
+         "run": .string(run), "overall": .number(overall), "asked": .string(asked), "at": .string(ISO8601DateFormatter().string(from: at))]
     }
 }

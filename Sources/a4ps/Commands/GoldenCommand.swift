@@ -29,9 +29,8 @@ struct GoldenCommand: AsyncParsableCommand {
             }
             if examples.isEmpty { emitLine("no golden examples for \(persona!.uppercased())") }
             for example in examples {
-                let asked = example.messages.arrayValue?.dropLast().last?["content"]?.stringValue ?? ""
                 emitLine(String(format: "%d  %@  %@  %.2f  ", example.id, example.split.rawValue, example.run, example.overall)
-                    + String(asked.replacingOccurrences(of: "\n", with: " ").prefix(80)))
+                    + String(example.asked.replacingOccurrences(of: "\n", with: " ").prefix(80)))
             }
         }
     }
