@@ -6,14 +6,16 @@ import MCP
 import Scrapbook
 
 /// The tools the MCP server offers over an open runtime: `ask` (a real deliberation, ALFRED
-/// answers), `send` (a message to a proto), `memory_search` (the scrapbook) and `inspect` (a
-/// proto's self-description). Every failure comes back as a tool result with `isError` set and a
+/// answers), `send` (a message to a proto), `memory_search` (the scrapbook), `inspect` (a
+/// proto's self-description), and `resume` and `fork` for runs (``runDefinitions``). Every failure comes back as a tool result with `isError` set and a
 /// message that names the fix.
 struct ImageTools: Sendable {
     let runtime: Runtime
     let logger: Logger
 
     /// What `tools/list` answers: each tool with its JSON Schema.
+    static var all: [Tool] { definitions + runDefinitions }
+
     static let definitions: [Tool] = [
         Tool(
             name: "ask",
@@ -94,9 +96,11 @@ struct ImageTools: Sendable {
             case "memory_search":
                 return try await memorySearch(ToolArguments(tool: name, values: arguments, allowed: ["query", "mode", "limit"]))
             case "inspect": return try inspect(ToolArguments(tool: name, values: arguments, allowed: ["proto"]))
+            case "resume": return try await resume(ToolArguments(tool: name, values: arguments, allowed: ["run", "input"]))
+            case "fork": return try await fork(ToolArguments(tool: name, values: arguments, allowed: ["run", "step", "state"]))
             default:
                 throw MCPToolError(.unknownTool, "there is no tool named '\(name)'; the tools are "
-                    + Self.definitions.map(\.name).joined(separator: ", "))
+                    + Self.all.map(\.name).joined(separator: ", "))
             }
         } catch {
             let message = (error as? MCPToolError)?.description ?? "\(name) failed: \(error)"
@@ -112,27 +116,12 @@ struct ImageTools: Sendable {
         let maxTurns = try arguments.integer("max_turns", in: 1...20, default: 5)
         let state = runtime.deliberationState(task: task, maxTurns: maxTurns)
         let runtime = runtime
-        let (run, final) = try await mapping(.runFailed, "the deliberation could not run") {
+        let run = try await mapping(.runFailed, "the deliberation could not run") {
             try await runtime.serving("ask (mcp)") {
-                let run = try await runtime.runner.start(graph: CodexAmendments.deliberation, state: state)
-                return (run, try await runtime.runner.history(run.id).last?.state ?? .null)
+                try await runtime.runner.start(graph: CodexAmendments.deliberation, state: state)
             }
         }
-        let summary: JSONValue = ["run": .string(run.id), "status": .string(run.status.rawValue),
-                                  "answer": final["answer"] ?? .null, "dissonance": final["dissonance"] ?? .null]
-        switch run.status {
-        case .failed:
-            throw MCPToolError(.runFailed, "the deliberation \(run.id) failed: \(run.error ?? "no reason recorded"); "
-                + "read it at a4ps://runs/\(run.id) and retry it with `a4ps runs resume \(run.id)`")
-        case .paused:
-            return result("the deliberation \(run.id) waits for the Architect: \(run.interrupt?.jsonText ?? "null"); "
-                + "answer with `a4ps runs resume \(run.id) --input JSON`", structured: summary)
-        case .running, .done:
-            guard let answer = final["answer"]?.stringValue, !answer.isEmpty else {
-                throw MCPToolError(.runFailed, "the deliberation \(run.id) ended without an answer; read it at a4ps://runs/\(run.id)")
-            }
-            return result(answer, structured: summary)
-        }
+        return try await summary(of: run)
     }
 
     private func send(_ arguments: ToolArguments) async throws(MCPToolError) -> CallTool.Result {
@@ -182,13 +171,13 @@ struct ImageTools: Sendable {
 
     // MARK: Helpers
 
-    private func result(_ text: String, structured: JSONValue) -> CallTool.Result {
+    func result(_ text: String, structured: JSONValue) -> CallTool.Result {
         let content: MCP.Value? = structured.mcpValue
         return CallTool.Result(content: [.text(text: text, annotations: nil, _meta: nil)], structuredContent: content, isError: false)
     }
 
     /// Runs `body`, turning whatever it throws into an ``MCPToolError`` (`code` unless the error says better).
-    private func mapping<T>(_ code: MCPToolError.Code, _ context: String,
+    func mapping<T>(_ code: MCPToolError.Code, _ context: String,
                             _ body: () async throws -> T) async throws(MCPToolError) -> T {
         do {
             return try await body()

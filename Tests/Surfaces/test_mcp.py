@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import re
 import subprocess
 from contextlib import asynccontextmanager
 from pathlib import Path
@@ -58,13 +59,13 @@ def a4ps_args(directory: Path) -> list[str]:
 
 
 @asynccontextmanager
-async def mcp_session(directory: Path):
+async def mcp_session(directory: Path, message_handler=None):
     """An initialized client session with `a4ps mcp` on the directory's image; its log is mcp.log."""
     server = StdioServerParameters(command=A4PS_BIN, args=["mcp", *a4ps_args(directory), "--verbose"],
                                    env={**os.environ, MARK: str(directory)})
     with open(directory / "mcp.log", "w") as log:
         async with stdio_client(server, errlog=log) as (read, write):
-            async with ClientSession(read, write, read_timeout_seconds=DEADLINE) as session:
+            async with ClientSession(read, write, read_timeout_seconds=DEADLINE, message_handler=message_handler) as session:
                 result = await session.initialize()
                 assert result.server_info.name == "a4ps"
                 assert processes_of(directory), "the server is not found by its mark (the teardown check would see nothing)"
@@ -80,11 +81,11 @@ def log_of(directory: Path) -> str:
     return path.read_text(errors="replace")[-4000:] if path.exists() else ""
 
 
-def test_lists_the_four_tools_with_input_schemas(image_dir):
+def test_lists_the_tools_with_input_schemas(image_dir):
     async def check():
         async with mcp_session(image_dir) as session:
             tools = {tool.name: tool for tool in (await session.list_tools()).tools}
-            assert set(tools) == {"ask", "send", "memory_search", "inspect"}
+            assert set(tools) == {"ask", "send", "memory_search", "inspect", "resume", "fork"}
             for tool in tools.values():
                 assert tool.description
                 assert tool.input_schema["type"] == "object" and tool.input_schema["properties"]
@@ -201,5 +202,71 @@ def test_ask_runs_a_real_deliberation_and_its_run_is_a_resource(image_dir):
             assert run["id"] == summary["run"] and run["status"] == "done"
             assert run["graph"] == "ALFRED.deliberation" and run["steps"]
             assert run["state"]["answer"] == summary["answer"]
+
+    asyncio.run(check())
+
+
+def test_resume_and_fork_continue_runs_and_subscribers_hear_of_changes(image_dir):
+    """A graph of its own pauses for the Architect (no model needed); `resume` answers it, `fork`
+    starts again from a checkpoint with an edited state; a subscribed client is told of every change."""
+    def cli(*args):
+        done = subprocess.run([A4PS_BIN, *args, *a4ps_args(image_dir)], capture_output=True, text=True, timeout=DEADLINE * 5)
+        assert done.returncode == 0, done.stdout + done.stderr
+        return done.stdout
+
+    cli("slot", "set", "ALFRED", "approval", json.dumps(
+        {"entry": "ask", "nodes": {"ask": {"proto": "ALFRED", "selector": "askHuman"}}, "edges": {"ask": "END"}}))
+    cli("method", "define", "ALFRED", "askHuman", "--source",
+        "local answer = interrupt({question = 'Which colour, ' .. (args.who or 'Architect') .. '?'})\n"
+        "return {answer = 'the colour is ' .. answer}")
+    started = cli("runs", "start", "ALFRED.approval", "--state", json.dumps({"who": "Architect"}))
+    run_id = started.split()[0]
+    assert "paused" in started, started
+
+    async def check():
+        notes = []
+
+        async def heard(message):
+            message = getattr(message, "root", message)  # older clients wrap notifications in a RootModel
+            if hasattr(message, "method"):
+                notes.append(message)
+
+        async with mcp_session(image_dir, message_handler=heard) as session:
+            tools = {tool.name: tool for tool in (await session.list_tools()).tools}
+            assert {"resume", "fork"} <= set(tools) and tools["fork"].input_schema["required"] == ["run", "step"]
+            uri = f"a4ps://runs/{run_id}"
+            await session.subscribe_resource(uri)
+            await session.subscribe_resource("a4ps://protos/BRICK")
+            with pytest.raises(MCPError):
+                await session.subscribe_resource("a4ps://protos/NOBODY")
+
+            # A paused run needs the Architect's input; the mistake comes back as a tool error.
+            no_input = await session.call_tool("resume", {"run": run_id})
+            assert no_input.is_error and "'input'" in text_of(no_input) and "Which colour" in text_of(no_input)
+            resumed = await session.call_tool("resume", {"run": run_id, "input": "teal"})
+            assert not resumed.is_error, text_of(resumed) + log_of(image_dir)
+            assert resumed.structured_content["status"] == "done"
+            assert resumed.structured_content["answer"] == "the colour is teal"
+            finished = await session.call_tool("resume", {"run": run_id})
+            assert finished.is_error and "fork" in text_of(finished)
+
+            # A fork from the first checkpoint, with an edited state, pauses again with its own question.
+            forked = await session.call_tool("fork", {"run": run_id, "step": 0, "state": {"who": "BRICK"}})
+            assert not forked.is_error, text_of(forked)
+            fork = forked.structured_content
+            assert fork["status"] == "paused" and fork["run"] != run_id and fork["forked_from"] == f"{run_id}@0"
+            assert fork["interrupt"]["question"] == "Which colour, BRICK?"
+            for bad, needle in [({"run": run_id}, "'step'"), ({"run": run_id, "step": 99}, "99"),
+                                ({"run": run_id, "step": 0, "state": [1]}, "'state'"), ({"run": "nope", "step": 0}, "nope")]:
+                refused = await session.call_tool("fork", bad)
+                assert refused.is_error and needle in text_of(refused), (bad, text_of(refused))
+
+            # The subscribed run and proto were announced as updated; the new run made the list change.
+            await session.call_tool("send", {"proto": "BRICK", "selector": "countdown", "args": {"n": 2}})
+            def updated(target):
+                return any(getattr(n, "method", "") == "notifications/resources/updated" and str(n.params.uri) == target for n in notes)
+            await asyncio.to_thread(wait_for, lambda: updated(uri) and updated("a4ps://protos/BRICK"), "the updates to be announced")
+            assert any(getattr(n, "method", "") == "notifications/resources/list_changed" for n in notes)
+            await session.unsubscribe_resource(uri)
 
     asyncio.run(check())
