@@ -39,8 +39,8 @@ public final class Runtime: Sendable {
     public let amendments: CodexAmendments
     /// The autotelic drive: goals from events, pursued by `a4ps serve` when the Architect is not waiting.
     public let motivator: Motivator
-    /// What each persona was sent, call by call, for this process's runs.
-    public let prompts = PromptLog()
+    /// What each persona was sent, call by call, for the latest runs (kept in the image file).
+    public let prompts: PromptLog
     /// Whether an Architect's request runs now (the motivator keeps out of its way); wrap each in ``serving(_:_:)``.
     public var presence: ArchitectPresence { motivator.presence }
     private let watching: Task<Void, Never>
@@ -49,8 +49,10 @@ public final class Runtime: Sendable {
 
     private init(config: A4PSConfig, image: Image, models: ModelManager, scrapbook: Scrapbook, runner: GraphRunner,
                  debugger: LiveDebugger, repairing: Bool, sandbox: PythonSandbox, httpClient: HTTPClient, golden: GoldenDataset,
-                 finetune: FinetuneWorker, ascension: AscensionWorker, amendments: CodexAmendments, motivator: Motivator) {
+                 finetune: FinetuneWorker, ascension: AscensionWorker, amendments: CodexAmendments, motivator: Motivator,
+                 prompts: PromptLog) {
         self.golden = golden
+        self.prompts = prompts
         self.amendments = amendments
         self.motivator = motivator
         observing = motivator.observe()
@@ -172,7 +174,7 @@ public final class Runtime: Sendable {
                 let runtime = Runtime(config: config, image: image, models: models, scrapbook: scrapbook, runner: runner,
                                       debugger: try LiveDebugger(image: image, models: models, sandbox: sandbox), repairing: repairing,
                                       sandbox: sandbox, httpClient: client, golden: golden, finetune: finetune, ascension: ascension,
-                                      amendments: amendments, motivator: motivator)
+                                      amendments: amendments, motivator: motivator, prompts: try PromptLog(image: image))
                 runtime.forwardModelEvents()
                 return runtime
             } catch {
@@ -193,7 +195,11 @@ public final class Runtime: Sendable {
             for await event in events {
                 switch event {
                 case .callStarted(let persona, let run, let model, let messages):
-                    prompts.record(persona: persona.uppercased(), runID: run, model: model, messages: messages)
+                    do {
+                        try prompts.record(persona: persona.uppercased(), runID: run, model: model, messages: messages)
+                    } catch {
+                        Logger(label: "a4ps.prompts").warning("the prompt of \(persona) in run \(run) was not kept: \(error)")
+                    }
                 case .delta(let delta): bus.publish(.modelToken(persona: delta.persona, run: delta.runID, text: delta.text))
                 case .loaded(let model, _, _, let duration):
                     bus.publish(.modelLoaded(model: model, milliseconds: Int(duration.components.seconds * 1000

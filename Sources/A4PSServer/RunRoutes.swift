@@ -69,8 +69,8 @@ struct RunRoutes: Sendable {
         router.get("/runs/:id/prompts") { _, context in
             await JSONResponse.respond {
                 let run = try await existingRun(context)
-                return ["prompts": .array(runtime.prompts.prompts(of: run.id).map(\.json)),
-                        "kept": .string("the calls this server made; prompts are kept in memory for its latest \(runtime.prompts.capacity) runs")]
+                return ["prompts": .array(try runtime.prompts.prompts(of: run.id).map(\.json)),
+                        "kept": .string("prompts are kept in the image for the latest \(runtime.prompts.capacity) runs")]
             }
         }
         router.post("/runs/:id/resume") { request, context in

@@ -3,6 +3,7 @@ import Foundation
 import LivingImage
 import ScriptedModelServer
 import Testing
+import TestWaiting
 
 /// The default four-persona workflow of the genesis image, end to end over HTTP to scripted personas.
 @Suite struct DeliberationTests {
@@ -91,6 +92,13 @@ import Testing
             #expect(try await runtime.runner.scores(run.id).count == 2)
             // The interaction is kept in the scrapbook.
             #expect(try await runtime.scrapbook.stats().memoryCount == 2)
+            // What each persona was sent is kept with the run, in the image.
+            try await waitUntil("the run's prompts to be kept") {
+                Set(try runtime.prompts.prompts(of: run.id).map(\.persona)).isSuperset(of: ["BRICK", "ROBIN", "ALFRED"])
+            }
+            let kept = try runtime.prompts.prompts(of: run.id)
+            #expect(kept.allSatisfy { $0.messages.first?.role == .system && $0.messages.last?.role == .user })
+            #expect(kept.first { $0.persona == "BRICK" }?.messages.last?.content.contains("How should the image stay fast?") == true)
         }
     }
 

@@ -8,7 +8,7 @@ struct RunsCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "runs",
         abstract: "List, start, resume and fork deliberation runs; show their checkpoints.",
-        subcommands: [List.self, Show.self, Start.self, Resume.self, History.self, Fork.self]
+        subcommands: [List.self, Show.self, Start.self, Resume.self, History.self, Prompts.self, Fork.self]
     )
 
     struct List: AsyncParsableCommand {
