@@ -107,14 +107,22 @@ extension Scrapbook {
     private func commitUnindexed(
         _ memories: [NewMemory], passages: [DocumentPassage?], vectors: [[Float]], space vectorSpace: EmbeddingSpace
     ) throws -> [Memory?] {
-        let rows = memories.indices.map {
-            MemoryStore.Row(memory: memories[$0], passage: passages[$0], vector: vectors[$0], partition: nil)
+        // With an IVF index in the file, each vector is stored with its partition (from the
+        // centroids alone), so that a search that reads only the partitions it probes finds it.
+        let placement = try centroidsForPlacement(of: vectorSpace)
+        let placed = memories.indices.map {
+            MemoryStore.Row(memory: memories[$0], passage: passages[$0], vector: vectors[$0],
+                            partition: placement?.index.nearestPartition(to: vectors[$0]))
         }
-        let (ids, current) = try write { db -> ([Int64?], EmbeddingSpace) in
+        let (ids, current, rows) = try write { db -> ([Int64?], EmbeddingSpace, [MemoryStore.Row]) in
             // The file, not this actor, says which space is indexed: another process may have set it.
-            let current = try IndexWatermark.read(db).space
+            let now = try IndexWatermark.read(db)
+            let current = now.space
             if current == nil { try MemoryStore.setSpace(db, vectorSpace) }
-            return (try MemoryStore.insert(db, rows, space: vectorSpace), current ?? vectorSpace)
+            // Retrained meanwhile: the partitions are numbered anew, so store none (the next load assigns them).
+            var rows = placed
+            if placement?.trainedAt != now.trainedAt { for i in rows.indices { rows[i].partition = nil } }
+            return (try MemoryStore.insert(db, rows, space: vectorSpace), current ?? vectorSpace, rows)
         }
         if current != vectorSpace {
             logger.warning(
@@ -124,7 +132,17 @@ extension Scrapbook {
         return Self.stored(rows, ids: ids)
     }
 
-    /// The memories as stored, for the rows that were inserted (nil for a passage already stored).
+    /// The persisted IVF index's centroids for `space` (read once per training), to place new
+    /// vectors without loading the index; nil while the file has no IVF index of that space.
+    private func centroidsForPlacement(of vectorSpace: EmbeddingSpace) throws -> (trainedAt: Double, index: VectorIndex)? {
+        let watermark = try read { try IndexWatermark.read($0) }
+        guard let trainedAt = watermark.trainedAt, watermark.space == vectorSpace else { return nil }
+        if let cached = placementCentroids, cached.trainedAt == trainedAt { return cached }
+        guard let skeleton = try read({ try IndexStore.loadCentroids($0, space: vectorSpace) }) else { return nil }
+        placementCentroids = (trainedAt, skeleton)
+        return placementCentroids
+    }
+
     private static func stored(_ rows: [MemoryStore.Row], ids: [Int64?]) -> [Memory?] {
         zip(rows, ids).map { row, id in
             id.map { id in

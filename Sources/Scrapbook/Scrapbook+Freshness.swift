@@ -74,13 +74,17 @@ extension Scrapbook {
         logger.info("reloaded the memory index: another process changed it (\(loaded.index?.count ?? 0) vectors)")
     }
 
-    /// The index as the file holds it (the persisted IVF index, or an exact one), and the
-    /// watermark it reflects; vectors found without a valid partition are assigned one, persisted.
+    /// The index as the file holds it — the persisted IVF index with its centroids only (its
+    /// partitions are read when first probed), or an exact one — and the watermark it reflects.
+    /// When some vector has no valid partition, the whole IVF index is read and those vectors are
+    /// assigned one, persisted.
     static func loadIndex(_ writer: any DatabaseWriter) throws -> (space: EmbeddingSpace?, index: VectorIndex?, watermark: IndexWatermark) {
         let loaded = try writer.read { db -> (EmbeddingSpace?, VectorIndex?, [(id: Int64, partition: Int)], IndexWatermark) in
             try ScrapbookSchema.checkMigrated(db)
             let watermark = try IndexWatermark.read(db)
             guard let space = watermark.space else { return (nil, nil, [], watermark) }
+            // Centroids first: the partitions are read as searches probe them.
+            if let skeleton = try IndexStore.loadSkeleton(db, space: space) { return (space, skeleton, [], watermark) }
             let (index, reassigned) = try IndexStore.load(db, space: space)
             return (space, index, reassigned, watermark)
         }

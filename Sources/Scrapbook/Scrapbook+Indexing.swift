@@ -80,6 +80,8 @@ extension Scrapbook {
     }
 
     private func train() async throws -> IndexReport {
+        // Training reads every vector: the partitions no search probed yet come in first.
+        try makeFullyResident()
         guard let snapshot = index, let space, snapshot.count > 0 else { return report(trainingSeconds: 0) }
         let started = ContinuousClock.now
         let reloadsAtStart = reloads
@@ -113,6 +115,12 @@ extension Scrapbook {
         let lag = try persist(next, space: space)
         index = next
         absorb(lag)
+        // What other processes stored while the new index was written lost its (old) assignment
+        // with the old index: give it its place in the new one.
+        if let missed = lag.missed, !missed.isEmpty, let placed = index {
+            let assignments = missed.map { (id: $0.id, partition: placed.nearestPartition(to: $0.vector)) }
+            try write { try IndexStore.saveAssignments($0, assignments) }
+        }
         let seconds = (ContinuousClock.now - started).seconds
         lastTrainingSeconds = seconds
         return report(trainingSeconds: seconds)

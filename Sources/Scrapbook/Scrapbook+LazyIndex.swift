@@ -97,3 +97,34 @@ extension Scrapbook {
         }
     }
 }
+
+extension Scrapbook {
+    /// Reads from the file the partitions a search for `unit` scans that are not in memory yet
+    /// (they reflect the file as of ``watermark``; later vectors arrive by catching up).
+    func makeResident(for unit: [Float], nprobe: Int?, filtered: Bool) throws {
+        guard index?.isPartlyResident == true else { return }
+        if watermark == nil { try reload() }
+        guard let current = index, current.isPartlyResident else { return }
+        let probes = configuration.probes(for: current.partitions.count, requested: nprobe)
+        let wanted = current.partitionsToScan(query: unit, nprobe: probes, filtered: filtered).filter { !current.resident[$0] }
+        try readPartitions(wanted)
+    }
+
+    /// Reads every partition not in memory yet (training and exact copies need all of them).
+    func makeFullyResident() throws {
+        guard index?.isPartlyResident == true else { return }
+        if watermark == nil { try reload() }
+        guard let current = index, current.isPartlyResident else { return }
+        try readPartitions(current.resident.indices.filter { !current.resident[$0] })
+    }
+
+    private func readPartitions(_ wanted: [Int]) throws {
+        guard !wanted.isEmpty, let space, let through = watermark?.lastVector, var codes = index?.codes, let sizes = index?.sizes else { return }
+        let loaded = try read { db in
+            try IndexStore.partitions(db, wanted, space: space, through: through, sizes: sizes, codes: &codes)
+        }
+        index!.codes = codes
+        for (p, partition) in loaded { index!.fill(p, with: partition) }
+        partitionReads += loaded.count
+    }
+}

@@ -88,7 +88,9 @@ extension Scrapbook {
             throw ScrapbookError(.invalidArgument, "nprobe must be at least 1 (got \(nprobe))")
         }
         try loadIndexIfNeeded()
-        guard let (index, unit) = try indexAndUnitQuery(vector) else { return [] }
+        guard let (_, unit) = try indexAndUnitQuery(vector) else { return [] }
+        try makeResident(for: unit, nprobe: nprobe, filtered: !filter.isEmpty)
+        guard let index else { return [] }
         return search(index, unit, limit: limit, nprobe: nprobe, filter: filter)
     }
 
@@ -149,13 +151,17 @@ extension Scrapbook {
         text: String?, vector: [Float]?, filter: MemoryFilter, limit: Int, nprobe: Int?
     ) async throws -> [ScoredMemoryID] {
         if let vector {
-            guard let (index, unit) = try indexAndUnitQuery(vector) else { return [] }
+            guard let (_, unit) = try indexAndUnitQuery(vector) else { return [] }
+            try makeResident(for: unit, nprobe: nprobe, filtered: !filter.isEmpty)
+            guard let index else { return [] }
             return await searchOffPoolIfLarge(index, unit, limit: limit, nprobe: nprobe, filter: filter)
         }
         guard let text, let space, let index, index.count > 0 else { return [] }
         let unit = try await embedQuery(text, space: space)
         // The actor may have run other calls while the embedder answered: use the index as it is now.
-        guard self.space == space, let current = self.index else { return [] }
+        guard self.space == space, self.index != nil else { return [] }
+        try makeResident(for: unit, nprobe: nprobe, filtered: !filter.isEmpty)
+        guard let current = self.index else { return [] }
         return await searchOffPoolIfLarge(current, unit, limit: limit, nprobe: nprobe, filter: filter)
     }
 

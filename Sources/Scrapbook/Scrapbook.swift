@@ -44,6 +44,10 @@ public actor Scrapbook {
     var watermark: IndexWatermark?
     /// How many times the index was reloaded because another process changed it.
     var reloads = 0
+    /// How many IVF partitions were read from the file on first probe.
+    var partitionReads = 0
+    /// The persisted index's centroids, for placing vectors added while the index is not loaded.
+    var placementCentroids: (trainedAt: Double, index: VectorIndex)?
     /// The training in progress, which concurrent `reindex()` calls share.
     var training: Task<IndexReport, any Error>?
     /// Vectors added while a training runs: the new index receives them when it is committed.

@@ -1,4 +1,10 @@
 /// The in-memory vector index: one flat partition for exact search, or k-means centroids with one partition each (IVF).
+///
+/// An IVF index may be *partly resident*: opened with its centroids and partition sizes only,
+/// each partition's vectors read from the file when a search first probes it (see
+/// ``IndexStore/loadSkeleton(_:space:)``), so resident memory grows with what is probed. A vector
+/// inserted into a partition not resident is only counted: the file holds it, and the partition
+/// brings it along when it is read.
 struct VectorIndex: Sendable {
     let dimension: Int
     /// `partitions.count × dimension` unit centroids; empty while the index is exact.
@@ -9,7 +15,12 @@ struct VectorIndex: Sendable {
     var codes = AttributeCodes()
     /// The imbalance right after training (or loading): retraining triggers on growth beyond it.
     var baselineImbalance: Double = 1
+    /// Every vector of the index, resident or not.
     private(set) var count = 0
+    /// Each partition's number of vectors, resident or not.
+    private(set) var sizes: [Int]
+    /// Whether each partition's vectors are in memory.
+    private(set) var resident: [Bool]
 
     /// An exact (untrained) index.
     init(dimension: Int) {
@@ -17,6 +28,8 @@ struct VectorIndex: Sendable {
         centroids = []
         partitions = [VectorPartition()]
         trainedCount = 0
+        sizes = [0]
+        resident = [true]
     }
 
     /// An empty IVF index over the given centroids.
@@ -27,6 +40,39 @@ struct VectorIndex: Sendable {
         self.partitions = Array(repeating: VectorPartition(), count: centroids.count / dimension)
         self.trainedCount = trainedCount
         self.codes = codes
+        sizes = Array(repeating: 0, count: centroids.count / dimension)
+        resident = Array(repeating: true, count: centroids.count / dimension)
+    }
+
+    /// An IVF index over the given centroids with none of its vectors in memory: `sizes` says how
+    /// many each partition holds in the file. ``fill(_:with:)`` brings a partition in.
+    init(dimension: Int, centroids: [Float], trainedCount: Int, codes: AttributeCodes, sizes: [Int]) {
+        self.init(dimension: dimension, centroids: centroids, trainedCount: trainedCount, codes: codes)
+        precondition(sizes.count == partitions.count)
+        self.sizes = sizes
+        count = sizes.reduce(0, +)
+        resident = Array(repeating: false, count: sizes.count)
+    }
+
+    /// Whether some partition's vectors are still only in the file.
+    var isPartlyResident: Bool { resident.contains(false) }
+
+    /// How many partitions are in memory.
+    var residentPartitions: Int { resident.lazy.filter { $0 }.count }
+
+    /// Makes a partition resident with its vectors as the file holds them (already counted in ``sizes``).
+    mutating func fill(_ partition: Int, with rows: VectorPartition) {
+        precondition(!resident[partition])
+        partitions[partition] = rows
+        resident[partition] = true
+    }
+
+    /// The partitions a search for `query` scans: every one for a filtered search (it may probe
+    /// past `nprobe`), else the `nprobe` nearest.
+    func partitionsToScan(query: [Float], nprobe: Int, filtered: Bool) -> [Int] {
+        guard isTrained else { return [0] }
+        if filtered || nprobe >= partitions.count { return Array(0..<partitions.count) }
+        return query.withUnsafeBufferPointer { probeOrder(query: $0.baseAddress!, nprobe: nprobe) }
     }
 
     var isTrained: Bool { !centroids.isEmpty }
@@ -60,14 +106,19 @@ struct VectorIndex: Sendable {
         precondition(vector.count == dimension)
         var target = partition ?? nearestPartition(to: vector)
         if target < 0 || target >= partitions.count { target = nearestPartition(to: vector) }
-        vector.withUnsafeBufferPointer { partitions[target].append(id: id, vector: $0, attributes: attributes) }
+        if resident[target] {
+            vector.withUnsafeBufferPointer { partitions[target].append(id: id, vector: $0, attributes: attributes) }
+        }
+        sizes[target] += 1
         count += 1
         return target
     }
 
     /// Adds a unit vector to a given partition, without copying it into an array first.
     mutating func append(id: Int64, vector: UnsafeBufferPointer<Float>, attributes: VectorAttributes, partition: Int) {
+        precondition(resident[partition])
         partitions[partition].append(id: id, vector: vector, attributes: attributes)
+        sizes[partition] += 1
         count += 1
     }
 
@@ -86,6 +137,8 @@ struct VectorIndex: Sendable {
     ///
     /// With a filter, probing goes on past `nprobe` partitions, in order of centroid similarity,
     /// until `limit` matching vectors were seen or every partition was scanned.
+    ///
+    /// The partitions it scans (``partitionsToScan(query:nprobe:filtered:)``) must be resident.
     func search(query: [Float], limit: Int, nprobe: Int, filter: VectorFilter?) -> [ScoredMemoryID] {
         precondition(query.count == dimension)
         guard count > 0, limit > 0 else { return [] }
@@ -100,6 +153,7 @@ struct VectorIndex: Sendable {
             let order = probeOrder(query: qp, nprobe: filter == nil ? nprobe : partitions.count)
             for (probed, p) in order.enumerated() {
                 if probed >= nprobe, filter == nil || top.isFull { break }
+                precondition(resident[p], "partition \(p) is searched before it was read from the file")
                 partitions[p].scan(query: qp, dimension: dimension, filter: filter, into: &top)
             }
         }
@@ -125,7 +179,6 @@ struct VectorIndex: Sendable {
 
     /// Size of the smallest and largest partitions, and largest ÷ mean (1 is perfect balance).
     var balance: (smallest: Int, largest: Int, imbalance: Double) {
-        let sizes = partitions.map(\.count)
         let largest = sizes.max() ?? 0
         let smallest = sizes.min() ?? 0
         let mean = Double(count) / Double(max(1, partitions.count))
@@ -137,8 +190,9 @@ struct VectorIndex: Sendable {
         partitions.reduce(centroids.capacity * MemoryLayout<Float>.stride) { $0 + $1.memoryBytes }
     }
 
-    /// Every stored vector's id with its partition, for persisting assignments.
+    /// Every stored vector's id with its partition, for persisting assignments (of a fully resident index).
     func assignments() -> [(id: Int64, partition: Int)] {
+        precondition(!isPartlyResident)
         var result: [(Int64, Int)] = []
         result.reserveCapacity(count)
         for (p, partition) in partitions.enumerated() {

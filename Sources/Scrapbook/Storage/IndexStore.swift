@@ -88,6 +88,74 @@ enum IndexStore {
         return (index, reassigned)
     }
 
+    /// The centroids of the persisted IVF index of `space` with none of its vectors, and how many
+    /// each partition holds (centroids first: a search then reads only the partitions it probes).
+    /// Nil when there is no such index, or when some vector of the space has no valid assignment
+    /// (stored by an older a4ps, or while a training committed): the whole index is then loaded,
+    /// which assigns them.
+    static func loadSkeleton(_ db: Database, space: EmbeddingSpace) throws -> VectorIndex? {
+        guard let centroidsOnly = try loadCentroids(db, space: space) else { return nil }
+        let d = space.dimension
+        var sizes = [Int](repeating: 0, count: centroidsOnly.partitions.count)
+        for row in try Row.fetchAll(db, sql: "SELECT partition, COUNT(*) FROM memory_ivf_assignment GROUP BY partition") {
+            let p: Int = row[0]
+            guard sizes.indices.contains(p) else { return nil }
+            sizes[p] = row[1]
+        }
+        let vectors = try Int.fetchOne(
+            db, sql: "SELECT COUNT(*) FROM memory_embedding WHERE model = ? AND dimension = ?", arguments: [space.model, d]) ?? 0
+        guard sizes.reduce(0, +) == vectors else { return nil }
+        return VectorIndex(dimension: d, centroids: centroidsOnly.centroids, trainedCount: centroidsOnly.trainedCount,
+                           codes: AttributeCodes(), sizes: sizes)
+    }
+
+    /// The persisted IVF index of `space` as centroids with empty partitions (to place vectors); nil without one.
+    static func loadCentroids(_ db: Database, space: EmbeddingSpace) throws -> VectorIndex? {
+        let d = space.dimension
+        guard let state = try state(db), state.space == space, state.partitionCount > 0 else { return nil }
+        let blobs = try Data.fetchAll(db, sql: "SELECT vector FROM memory_ivf_centroid ORDER BY partition")
+        guard blobs.count == state.partitionCount, blobs.allSatisfy({ $0.count == d * 4 }) else { return nil }
+        var centroids: [Float] = []
+        centroids.reserveCapacity(state.partitionCount * d)
+        for blob in blobs { centroids.append(contentsOf: VectorMath.floats(blob: blob)) }
+        return VectorIndex(dimension: d, centroids: centroids, trainedCount: state.trainedCount, codes: AttributeCodes())
+    }
+
+    /// The vectors of the given partitions of `space`, as stored up to the vector `through` (what
+    /// the index reflects: later ones arrive through catching up), one partition each.
+    static func partitions(
+        _ db: Database, _ wanted: [Int], space: EmbeddingSpace, through: Int64, sizes: [Int], codes: inout AttributeCodes
+    ) throws -> [Int: VectorPartition] {
+        let d = space.dimension
+        var loaded: [Int: VectorPartition] = [:]
+        for p in wanted {
+            var partition = VectorPartition()
+            partition.reserve(sizes[p], dimension: d)
+            loaded[p] = partition
+        }
+        let statement = try db.cachedStatement(sql: """
+            SELECT a.memory_id, e.vector, i.source, i.persona, i.created_at
+            FROM memory_ivf_assignment a
+            JOIN memory_embedding e ON e.memory_id = a.memory_id AND e.model = ? AND e.dimension = ?
+            JOIN memory_item i ON i.id = a.memory_id
+            WHERE a.partition = ? AND e.rowid <= ?
+            ORDER BY a.memory_id
+            """)
+        var scratch = [Float](repeating: 0, count: d)
+        for p in wanted {
+            let cursor = try Row.fetchCursor(statement, arguments: [space.model, d, p, through])
+            while let row = try cursor.next() {
+                guard let blob = row.dataNoCopy(atIndex: 1), blob.count == d * 4 else { continue }
+                let attributes = codes.attributes(source: row[2], persona: row[3], createdAt: row[4])
+                scratch.withUnsafeMutableBytes { destination in
+                    blob.withUnsafeBytes { destination.copyMemory(from: $0) }
+                }
+                scratch.withUnsafeBufferPointer { loaded[p]!.append(id: row[0], vector: $0, attributes: attributes) }
+            }
+        }
+        return loaded
+    }
+
     /// The vectors of `space` stored after the vector `after` and up to `through` (rowids of
     /// `memory_embedding`, see ``IndexWatermark``), with what the index filters on.
     static func vectors(_ db: Database, space: EmbeddingSpace, after: Int64, through: Int64) throws -> [Scrapbook.Arrival] {

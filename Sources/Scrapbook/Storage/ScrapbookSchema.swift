@@ -8,6 +8,7 @@ enum ScrapbookSchema {
     static let migrations: [(identifier: String, migrate: @Sendable (Database) throws -> Void)] = [
         ("scrapbook.v1", createVersion1),
         ("scrapbook.v2", addOrigins),
+        ("scrapbook.v3", indexAssignmentsByPartition),
     ]
 
     static var knownIdentifiers: Set<String> { Set(migrations.map(\.identifier)) }
@@ -46,6 +47,12 @@ enum ScrapbookSchema {
                 "the database lacks the Scrapbook tables (migrations \(missing.joined(separator: ", ")) not applied): register Scrapbook.registerMigrations(in:) on the image's migrator, or call Scrapbook.migrate(_:)"
             )
         }
+    }
+
+    /// Reading one IVF partition without scanning every assignment (a partly resident index reads
+    /// the partitions a search probes).
+    private static func indexAssignmentsByPartition(_ db: Database) throws {
+        try db.execute(sql: "CREATE INDEX memory_ivf_assignment_on_partition ON memory_ivf_assignment(partition, memory_id)")
     }
 
     /// A memory's origin: an idempotency key, unique when set (see ``NewMemory/origin``).
