@@ -118,6 +118,19 @@ extension Scrapbook {
         try readPartitions(current.resident.indices.filter { !current.resident[$0] })
     }
 
+    /// Reads the whole index into memory, a few partitions at a time with searches and additions
+    /// served in between, so that no search by meaning waits on the file later: for long-running
+    /// processes (`a4ps serve`).
+    public func warmIndex() async throws {
+        try loadIndexIfNeeded()
+        while index?.isPartlyResident == true {
+            if watermark == nil { try reload() }
+            guard let current = index, current.isPartlyResident else { return }
+            try readPartitions(Array(current.resident.indices.lazy.filter { !current.resident[$0] }.prefix(16)))
+            await Task.yield()
+        }
+    }
+
     private func readPartitions(_ wanted: [Int]) throws {
         guard !wanted.isEmpty, let space, let through = watermark?.lastVector, var codes = index?.codes, let sizes = index?.sizes else { return }
         let loaded = try read { db in

@@ -125,3 +125,20 @@ struct PartialIndexTests {
         }
     }
 }
+
+extension PartialIndexTests {
+    @Test("warming reads every partition while searches go on")
+    func warmingReadsEverything() async throws {
+        try await withTemporaryDirectory { dir in
+            let configuration = try await filled(dir, count: 2_000)
+            let scrapbook = try Scrapbook.open(path: dir.databasePath, embedder: WordHashEmbedder(), configuration: configuration)
+            async let warmed: Void = scrapbook.warmIndex()
+            let hits = try await scrapbook.search("owls and tides", mode: .vector, limit: 3)
+            try await warmed
+            #expect(hits.count == 3)
+            let after = await residency(scrapbook)
+            #expect(after.resident == after.total && after.count == 2_000)
+            #expect(await scrapbook.indexLoads == 1)
+        }
+    }
+}

@@ -65,9 +65,9 @@ struct ServeCommand: AsyncParsableCommand {
                     try? await Task.sleep(for: .seconds(60))
                 }
             }
-            // The memory index is read once now, off the request path, so the first search by meaning is as fast as the next.
+            // The memory index is read now, partition by partition off the request path, so no search by meaning waits on the file.
             let warming = Task {
-                do { try await runtime.scrapbook.loadIndexIfNeeded() } catch { logger.warning("could not load the memory index (the first search tries again): \(error)") }
+                do { try await runtime.scrapbook.warmIndex() } catch { logger.warning("could not load the memory index (the first search tries again): \(error)") }
             }
             // The motivator pursues its goals while no request of the Architect's runs; the curiosity review looks for gaps.
             let motivator = Task { await runtime.motivator.run() }
