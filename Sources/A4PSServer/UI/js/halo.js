@@ -1,5 +1,5 @@
 // The halo (Lively/Squeak): a toolbar of handles around a morph, opened by a click in edit mode
-// or the "h" key: Inspect, Send, Methods, Debug, History, Move. Arrow keys move between the
+// or the "h" key: Inspect, Send, Methods, Debug, History, Clone, Move. Arrow keys move between the
 // handles (one tab stop, as the ARIA toolbar pattern), Escape closes it.
 
 import { h } from "./dom.js";
@@ -19,6 +19,7 @@ export class Halo {
       ["Methods", "methods", () => this.ui.methods(name)],
       ["Debug", "debug", () => this.ui.debug(name)],
       ["History", "history", () => this.ui.history(name)],
+      ["Clone", "clone", () => this.world.startClone(name)],
       ["Move", "move", () => this.world.startMove(name)],
     ];
   }

@@ -1,13 +1,16 @@
 // The inspector (Pharo/GT): a proto's slots (editable as JSON, checked before the PUT), its
 // codex (read-only: it changes only through an approved proposal), its methods with doc
 // strings, versions and who changed them last, its model binding, and the proto's own views:
-// Lua methods named view_<name> answering {title, kind: table|text|list, …}. Live: slot and
-// method events of the inspected proto re-fetch it (no refresh button).
+// Lua methods named view_<name> answering {title, kind: table|text|list, …}. A persona also
+// shows its golden dataset and the Oracle's scores (strategic.js). Live: slot and method events
+// of the inspected proto re-fetch it, the Oracle's events its two strategic sections (no refresh button).
 
 import { api, get, post, seg } from "./api.js";
 import { h, fill, pretty, parseJSON, debounce, when } from "./dom.js";
 import * as events from "./events.js";
 import { registerPanel, setTitle, showPanel } from "./panels.js";
+import { PERSONAS } from "./world.js";
+import { STRATEGIC_EVENTS, fetchStrategic, goldenSection, oracleSection } from "./strategic.js";
 
 const LIVE = new Set(["slotChanged", "methodInstalled", "methodRemoved", "protoSwapped", "rolledBack", "protoCreated"]);
 
@@ -22,6 +25,10 @@ export class Inspector {
     const refresh = debounce(() => this.refresh(), 150);
     events.on("*", (event) => {
       if (this.proto && LIVE.has(event.event) && event.proto === this.proto) refresh();
+    });
+    const refreshStrategic = debounce(() => this.refreshStrategic(), 150);
+    events.on("emitted", (event) => {
+      if (STRATEGIC_EVENTS.has(event.name) && PERSONAS.includes(this.proto)) refreshStrategic();
     });
   }
 
@@ -49,6 +56,7 @@ export class Inspector {
     if (!name) return;
     let description;
     let changes = [];
+    const strategic = PERSONAS.includes(name) ? fetchStrategic(name) : Promise.resolve(null);
     try {
       description = await get(`/protos/${seg(name)}`);
       changes = await get(`/history?proto=${seg(name)}&limit=200`);
@@ -56,9 +64,33 @@ export class Inspector {
       fill(this.body, h("p", { class: "error", role: "alert" }, `Could not inspect ${name}: ${error.message}`));
       return;
     }
+    const learned = await strategic;
     if (name !== this.proto) return;
     this.description = description;
+    this.strategic = learned;
     this.render(description, changes);
+  }
+
+  /** Fetches the persona's golden dataset and the Oracle's scores again, and replaces their sections. */
+  async refreshStrategic() {
+    const name = this.proto;
+    if (!PERSONAS.includes(name)) return;
+    const learned = await fetchStrategic(name);
+    if (name !== this.proto) return;
+    this.strategic = learned;
+    for (const [key, section] of Object.entries(this.strategicSections(name))) {
+      const shown = this.body.querySelector(`[data-section="${key}"]`);
+      if (shown) shown.replaceWith(section);
+    }
+  }
+
+  strategicSections(name) {
+    if (!this.strategic) return {};
+    const openRun = (run) => this.ui.runs.open(run);
+    return {
+      golden: goldenSection(name, this.strategic.golden, { openRun, onRemoved: () => this.refreshStrategic() }),
+      oracle: oracleSection(this.strategic.oracle, { openRun }),
+    };
   }
 
   render(d, changes) {
@@ -100,7 +132,7 @@ export class Inspector {
 
   renderRaw(d, content, lastChange) {
     const binding = this.ui.world && this.ui.world.models[d.name.toLowerCase()];
-    content.append(
+    content.append(...[
       this.slotsSection(d),
       h("section", { class: "codex", dataset: { section: "codex" } },
         h("h3", { tabindex: "-1" }, "Codex"),
@@ -108,7 +140,9 @@ export class Inspector {
         h("pre", { class: "json", "aria-label": `Codex of ${d.name}` }, d.codex === null || d.codex === undefined ? "(none)" : pretty(d.codex))),
       binding ? h("section", { dataset: { section: "model" } }, h("h3", {}, "Model"),
         h("p", {}, `${binding.model} on ${binding.backend} (${binding.url}) — ${binding.loaded ? "loaded" : "not loaded"}`)) : null,
-      this.methodsSection(d, lastChange));
+      this.methodsSection(d, lastChange),
+      ...Object.values(this.strategicSections(d.name)),
+    ].filter(Boolean));
   }
 
   slotsSection(d) {

@@ -1,11 +1,13 @@
-// Runs and their checkpoints: the list (GET /runs), a run's timeline (GET /runs/{id}/history),
-// the state of each step, fork from a checkpoint with edited state, resume a paused run with
-// input, cancel a running one.
+// Runs and their checkpoints: the list (GET /runs), a run drawn on its graph (graph.js, the
+// definition from the graph's slot), a run's timeline (GET /runs/{id}/history), the state of
+// each step or node, fork from a checkpoint with edited state, resume a paused run with input,
+// cancel a running one.
 
 import { get, post, seg } from "./api.js";
 import { h, fill, pretty, parseJSON, debounce, when } from "./dom.js";
 import * as events from "./events.js";
 import { registerPanel, onShow, showPanel } from "./panels.js";
+import { runGraph } from "./graph.js";
 
 export class Runs {
   constructor(ui) {
@@ -14,6 +16,7 @@ export class Runs {
     this.list = h("ul", { id: "run-list", class: "run-list" });
     this.detail = h("div", { id: "run-detail", class: "run-detail" });
     this.selected = null;
+    this.selectedNode = null; // {run, node}: kept when the run's view is drawn again
     fill(this.body, h("div", { class: "row buttons" }, h("button", { type: "button", onclick: () => this.refresh() }, "Reload")),
       this.list, this.detail);
     onShow("runs", () => this.refresh());
@@ -54,13 +57,23 @@ export class Runs {
       fill(this.detail, h("p", { class: "error", role: "alert" }, error.message));
       return;
     }
+    const definition = await graphDefinition(run.graph);
+    if (this.selected !== id) return;
     const stateView = h("div", { class: "checkpoint-state" });
+    const graph = definition.value
+      ? runGraph({ run, definition: definition.value, checkpoints, onSelect: (node, checkpoint) => {
+        this.selectedNode = { run: id, node };
+        for (const b of this.detail.querySelectorAll(".timeline .checkpoint")) b.removeAttribute("aria-pressed");
+        this.showCheckpoint(run, checkpoint, stateView, `State at ${node} (step ${checkpoint.step})`);
+      } })
+      : h("p", { class: "hint" }, `The graph ${run.graph} cannot be shown: ${definition.error}`);
     const timeline = h("ol", { class: "timeline", "aria-label": `Checkpoints of run ${id}` },
       checkpoints.map((c) => h("li", { dataset: { step: String(c.step) } },
         h("button", { type: "button", class: "checkpoint", "aria-label": `Step ${c.step}: ${c.node ?? "start"}`,
           onclick: (event) => {
-            for (const b of timeline.querySelectorAll(".checkpoint")) b.removeAttribute("aria-pressed");
+            for (const b of this.detail.querySelectorAll(".checkpoint, .graph-node")) b.removeAttribute("aria-pressed");
             event.currentTarget.setAttribute("aria-pressed", "true");
+            this.selectedNode = null;
             this.showCheckpoint(run, c, stateView);
           } },
           h("span", { class: "step" }, String(c.step)), " ", c.node ?? "start", " → ", c.next,
@@ -101,15 +114,19 @@ export class Runs {
       run.answer ? h("p", {}, h("strong", {}, "Answer: "), typeof run.answer === "string" ? run.answer : pretty(run.answer)) : null,
       typeof run.dissonance === "number" ? h("p", {}, `Dissonance ${run.dissonance.toFixed(3)}`) : null,
       controls,
+      h("h4", {}, "Graph"), h("div", { class: "run-graph-scroll" }, graph),
       h("h4", {}, "Timeline"), timeline, stateView);
+    const again = this.selectedNode && this.selectedNode.run === id
+      && this.detail.querySelector(`.graph-node[data-node="${CSS.escape(this.selectedNode.node)}"]:not([disabled])`);
+    if (again) again.click();
   }
 
-  showCheckpoint(run, checkpoint, element) {
+  showCheckpoint(run, checkpoint, element, title = `State after step ${checkpoint.step}`) {
     const id = `fork-state-${checkpoint.step}`;
     const area = h("textarea", { id, rows: 12, class: "json-input", spellcheck: "false" }, pretty(checkpoint.state));
     const error = h("p", { class: "error", role: "alert" });
     fill(element,
-      h("h4", {}, `State after step ${checkpoint.step}`),
+      h("h4", { class: "state-title", dataset: { step: String(checkpoint.step) } }, title),
       h("label", { for: id }, "State (edit it, then fork from here)"), area,
       h("div", { class: "row buttons" }, h("button", { type: "button", onclick: async () => {
         const parsed = parseJSON(area.value);
@@ -126,5 +143,17 @@ export class Runs {
           error.textContent = failure.message;
         }
       } }, "Fork from here")), error);
+  }
+}
+
+/** A run's graph definition from its slot (`PROTO.slot`): {value} or {error}. */
+async function graphDefinition(graph) {
+  const at = String(graph || "").indexOf(".");
+  if (at <= 0) return { error: "it does not name a proto's slot" };
+  try {
+    const { value } = await get(`/protos/${seg(graph.slice(0, at))}/slots/${seg(graph.slice(at + 1))}`);
+    return value && typeof value === "object" && value.nodes ? { value } : { error: "its slot holds no graph" };
+  } catch (error) {
+    return { error: error.message };
   }
 }

@@ -1,12 +1,14 @@
 // The world: one morph per proto, absolutely positioned DOM elements (screen readers and tests
 // see inside), draggable with pointer events; a morph's position is its proto's `morph` slot.
 // Each morph is live from the event stream: idle / thinking (tokens in a bubble), its model
-// loaded or not, a dissonance glow.
+// loaded or not, a dissonance glow on every persona that took part in the deliberation. A clone
+// (the halo's Clone) joins the world next to its original.
 
 import { api, get, seg } from "./api.js";
 import { h, fill } from "./dom.js";
 import * as events from "./events.js";
 import { Halo } from "./halo.js";
+import { CloneForm } from "./clone.js";
 
 export const PERSONAS = ["ALFRED", "BRICK", "ROBIN", "BABS"];
 const DEFAULT_SHOWN = [...PERSONAS, "DEBUGGER"];
@@ -24,6 +26,8 @@ export class World {
     this.editMode = false;
     this.idleTimers = new Map();
     this.halo = new Halo(this, ui);
+    this.cloneForm = new CloneForm(this, ui);
+    this.adding = new Map(); // name → the add() under way, so an event and a request never add a morph twice
     this.models = {};
   }
 
@@ -55,7 +59,16 @@ export class World {
     this.focus(name);
   }
 
-  async add(name, index) {
+  /** Adds proto `name`'s morph once, however many callers ask at the same time. */
+  add(name, index = this.morphs.size) {
+    if (this.morphs.has(name)) return Promise.resolve();
+    if (!this.adding.has(name)) {
+      this.adding.set(name, this.create(name, index).finally(() => this.adding.delete(name)));
+    }
+    return this.adding.get(name);
+  }
+
+  async create(name, index) {
     let description = null;
     try {
       description = await get(`/protos/${seg(name)}`);
@@ -63,9 +76,13 @@ export class World {
       description = { name, slots: {}, codex: null };
     }
     const saved = description.slots && description.slots.morph;
-    const position = saved && Number.isFinite(saved.x) && Number.isFinite(saved.y)
+    let position = saved && Number.isFinite(saved.x) && Number.isFinite(saved.y)
       ? { x: saved.x, y: saved.y }
       : HOME[name] || { x: 60 + ((index - 5 + 15) % 3) * 230, y: 580 + Math.floor(Math.max(0, index - 5) / 3) * 150 };
+    // A clone carries its original's place: it stands beside it instead of exactly on top of it.
+    if ([...this.morphs.values()].some((m) => { const p = this.position(m); return p.x === position.x && p.y === position.y; })) {
+      position = this.freeSpotBeside(position);
+    }
     const role = description.codex && typeof description.codex === "object" && description.codex.role
       ? String(description.codex.role).split(/[,:]/)[0] : (description.parent ? `a ${description.parent}` : "proto");
     const morph = h("div", {
@@ -89,6 +106,53 @@ export class World {
 
   morph(name) {
     return this.morphs.get(name);
+  }
+
+  // MARK: clones
+
+  /** The halo's Clone: the inline form that asks for the new name. */
+  startClone(name) {
+    this.halo.close();
+    this.cloneForm.open(name);
+  }
+
+  /** After POST /protos/{original}/clone: the clone's morph next to its original, its place kept. */
+  async showClone(name, original) {
+    this.protos = await get("/protos");
+    await this.add(name);
+    const morph = this.morphs.get(name);
+    const beside = this.morphs.get(original);
+    if (morph && beside) {
+      const spot = this.freeSpotBeside(this.position(beside), morph);
+      this.place(morph, spot.x, spot.y);
+      await this.savePosition(morph);
+    }
+    this.fillAddList();
+    this.focus(name);
+  }
+
+  /** Whether a morph (other than `except`) covers much of the place of a morph at `position`. */
+  occupied(position, except = null) {
+    for (const morph of this.morphs.values()) {
+      if (morph === except) continue;
+      const other = this.position(morph);
+      if (Math.abs(other.x - position.x) < SIZE.w * 0.8 && Math.abs(other.y - position.y) < SIZE.h * 0.8) return true;
+    }
+    return false;
+  }
+
+  /** The first free place right of, left of, below or above `position` (further out when all are taken). */
+  freeSpotBeside(position, except = null) {
+    const dx = SIZE.w + 30;
+    const dy = SIZE.h + 40;
+    for (let ring = 1; ring < 8; ring += 1) {
+      const spots = [[ring * dx, 0], [-ring * dx, 0], [0, ring * dy], [ring * dx, ring * dy], [-ring * dx, ring * dy], [0, -ring * dy]];
+      for (const [x, y] of spots) {
+        const spot = { x: position.x + x, y: position.y + y };
+        if (spot.x >= 0 && spot.y >= 0 && !this.occupied(spot, except)) return spot;
+      }
+    }
+    return { x: position.x + dx, y: position.y };
   }
 
   /** The morph's accessible name: "BRICK, thinking, model loaded, dissonant". */
@@ -286,8 +350,11 @@ export class World {
       this.dissonanceOf(event.run);
     });
     events.on("modelLoaded", () => this.refreshModels());
-    events.on("protoCreated", async () => {
+    events.on("protoCreated", async (event) => {
       this.protos = await get("/protos");
+      // A proto created with a place (a clone made elsewhere carries its original's) joins the world.
+      const created = this.protos.find((p) => p.name === event.proto);
+      if (created && created.slots.includes("morph")) await this.add(created.name);
       this.fillAddList();
     });
     events.on("slotChanged", (event) => {
@@ -322,27 +389,46 @@ export class World {
     this.label(morph);
   }
 
-  /** A run's dissonance (GET /runs/{id}) against its threshold (its last checkpoint's state). */
+  /** A run's dissonance (GET /runs/{id}) against its threshold, on the personas of its dialogue (its last checkpoint's state). */
   async dissonanceOf(run) {
     try {
       const record = await get(`/runs/${seg(run)}`);
       if (typeof record.dissonance !== "number") return;
       const { checkpoints } = await get(`/runs/${seg(run)}/history`);
       const last = checkpoints[checkpoints.length - 1];
-      this.setDissonance(record.dissonance, last && last.state ? last.state.dissonance_threshold : null);
+      const state = last && last.state && typeof last.state === "object" ? last.state : {};
+      this.setDissonance(record.dissonance, state.dissonance_threshold, participants(state.dialogue), run);
     } catch {
       // a run that is gone has no glow
     }
   }
 
-  /** ALFRED's dissonance of a run: a glow when it reaches the threshold, the number as text. */
-  setDissonance(value, threshold) {
-    const morph = this.morphs.get("ALFRED");
-    if (!morph || typeof value !== "number") return;
+  /**
+   * A deliberation's dissonance on every persona that took part (`personas`) and on ALFRED, who
+   * measured it: a glow when it reaches the threshold, the number as text. The other personas'
+   * marks, from an earlier run, are cleared.
+   */
+  setDissonance(value, threshold, personas = PERSONAS, run = "") {
+    if (typeof value !== "number") return;
     const dissonant = typeof threshold === "number" ? value >= threshold : value >= 0.5;
-    morph.dataset.dissonant = String(dissonant);
-    morph.querySelector(".morph-dissonance").textContent = `dissonance ${value.toFixed(2)}${dissonant ? " ⚠" : ""}`;
-    this.label(morph);
+    const taking = new Set([...personas, "ALFRED"]);
+    for (const name of PERSONAS) {
+      const morph = this.morphs.get(name);
+      if (!morph) continue;
+      const text = morph.querySelector(".morph-dissonance");
+      if (taking.has(name)) {
+        morph.dataset.dissonant = String(dissonant);
+        morph.dataset.dissonance = value.toFixed(2);
+        morph.dataset.dissonanceRun = run;
+        text.textContent = `dissonance ${value.toFixed(2)}${dissonant ? " ⚠" : ""}`;
+      } else {
+        morph.dataset.dissonant = "false";
+        delete morph.dataset.dissonance;
+        delete morph.dataset.dissonanceRun;
+        text.textContent = "";
+      }
+      this.label(morph);
+    }
   }
 
   async refreshModels() {
@@ -360,6 +446,16 @@ export class World {
       this.label(morph);
     }
   }
+}
+
+/** The personas who had a turn in a dialogue ({persona | role | speaker, text} each); all four when none is named. */
+export function participants(dialogue) {
+  const names = new Set();
+  for (const turn of Array.isArray(dialogue) ? dialogue : []) {
+    const who = turn && typeof turn === "object" ? turn.persona ?? turn.role ?? turn.speaker : null;
+    if (typeof who === "string" && PERSONAS.includes(who.toUpperCase())) names.add(who.toUpperCase());
+  }
+  return names.size ? [...names] : PERSONAS;
 }
 
 function order(name) {
