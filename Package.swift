@@ -256,7 +256,7 @@ let package = Package(
         ),
         .testTarget(
             name: "InferenceTests",
-            dependencies: ["Inference", "ScriptedModelServer", .product(name: "Crypto", package: "swift-crypto")]
+            dependencies: ["Inference", "ScriptedModelServer", "TestWaiting", .product(name: "Crypto", package: "swift-crypto")]
         ),
         .testTarget(
             name: "ScrapbookTests",

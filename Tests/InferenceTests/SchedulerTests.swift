@@ -3,6 +3,7 @@ import Inference
 import ScriptedModelServer
 import Synchronization
 import Testing
+import TestWaiting
 
 @Suite("ModelManager: the VRAM scheduler")
 struct SchedulerTests {
@@ -154,3 +155,29 @@ struct HTTPClientBox: Sendable {
 }
 
 import AsyncHTTPClient
+
+extension SchedulerTests {
+    /// A model larger than the whole budget runs alone, over budget (and says so); idle models
+    /// resident beside it are unloaded first instead of being waited on forever.
+    @Test func aModelLargerThanTheBudgetRunsAloneAfterTheIdleOnesGo() async throws {
+        let models = [Script.Model(name: "small:3b", sizeGB: 3), Script.Model(name: "huge:70b", sizeGB: 40)]
+        try await withScriptedServer(Script(models: models)) { server, url, client in
+            var names = ModelNames()
+            (names.babs, names.brick) = ("small:3b", "huge:70b")
+            let manager = ModelManager(backend: OllamaBackend(baseURL: url, httpClient: client), models: names, policy: .budget, vramGB: 8)
+            let events = manager.events()
+            _ = try await manager.think(PersonaBinding(persona: "babs"), prompt: "go")
+            #expect(await server.stats().resident == ["small:3b"])
+            let answer = try await manager.think(PersonaBinding(persona: "brick"), prompt: "go")
+            #expect(!answer.text.isEmpty)
+            #expect(await server.stats().resident == ["huge:70b"])
+            let metrics = await manager.metrics()
+            #expect(metrics.perModel["small:3b"]?.unloads == 1)
+            let said = await readEvents(events, "the over-budget event") { event in
+                if case .overBudget(let model, _, _, _) = event { return model == "huge:70b" }
+                return false
+            }
+            #expect(!said.isEmpty)
+        }
+    }
+}

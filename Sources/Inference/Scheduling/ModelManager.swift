@@ -202,6 +202,12 @@ public actor ModelManager {
                     for victim in victims { try await evict(victim, server: server, reason: .evicted) }
                     continue
                 }
+                if estimate > set.budgetBytes, let idle = set.evictionCandidate(sparing: model) {
+                    // Larger than the whole budget: it can only run alone (over budget, said below), so the
+                    // idle models go now; waiting for them to change would wait forever.
+                    try await evict(idle, server: server, reason: .evicted)
+                    continue
+                }
                 if othersResident {
                     // What is resident is in use and the model does not fit beside it: wait for a call to finish.
                     await waitForChange()
