@@ -245,7 +245,10 @@ let package = Package(
                 .product(name: "GRDB", package: "GRDB.swift"),
             ]
         ),
-        .testTarget(name: "A4PSTests", dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox", "TestWaiting"]),
+        .testTarget(
+            name: "A4PSTests",
+            dependencies: ["A4PS", "ScriptedModelServer", "ToolSandbox", "TestWaiting", .product(name: "GRDB", package: "GRDB.swift")]
+        ),
         .testTarget(
             name: "A4PSServerTests",
             dependencies: [

@@ -22,6 +22,8 @@ import Foundation
 ///
 /// [system]
 /// image_path = "./a4ps.image"
+/// # history_keep_days = 90        # unset: keep the whole change log; else `a4ps image compact` (and
+///                                 # `a4ps serve`, daily) removes older changes but what rollbacks need
 ///
 /// [ascension]                    # the philosophical loop: a better base model, tried on a clone
 /// candidates = []                 # "name", "/path/model.gguf", or {name, size_gb, file, trainer_base}

@@ -126,6 +126,13 @@ struct ConfigReader {
 
         let system = try table("system")
         if let image = try string(system, "system", "image_path") { config.system.imagePath = image }
+        if let days = try integer(system, "system", "history_keep_days") {
+            guard days >= 1 else {
+                throw invalid("system", "history_keep_days", "must be a whole number of days, 1 or more (e.g. 90); "
+                    + "to keep the whole change log, remove the key")
+            }
+            config.system.historyKeepDays = days
+        }
 
         let scheduler = try table("scheduler")
         if let vram = try number(scheduler, "scheduler", "vram_gb") {

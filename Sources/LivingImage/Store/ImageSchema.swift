@@ -76,6 +76,7 @@ enum ImageSchema {
         }
         ImageSessions.register(in: &migrator)
         ImageStore.registerHistoryIndex(in: &migrator)
+        ImageStore.registerChangeBaselines(in: &migrator)
         return migrator
     }
 }

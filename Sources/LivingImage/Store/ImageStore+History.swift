@@ -54,42 +54,19 @@ extension ImageStore {
         }
     }
 
-    /// The proto as it was right after change `changeID`, rebuilt from the change log;
-    /// `nil` if it did not exist then.
+    /// The proto as it was right after change `changeID`, rebuilt from the change log (and the
+    /// baselines compaction left); `nil` if it did not exist then.
     func state(of name: String, afterChange changeID: Int64) throws(ImageError) -> Proto? {
         do {
             return try database.read { db in
                 guard try Bool.fetchOne(db, sql: "SELECT EXISTS(SELECT 1 FROM changes WHERE id = ?)", arguments: [changeID]) == true else {
+                    if changeID > 0, changeID < (try lastChangeID(in: db)) {
+                        throw ImageError(.rollback, "change \(changeID) is no longer in the change log: `a4ps image compact` removed it "
+                            + "([system] history_keep_days); roll back to a change `a4ps image history \(name)` still lists")
+                    }
                     throw ImageError(.rollback, "there is no change \(changeID) in the change log (see `a4ps image history`)")
                 }
-                var proto: Proto?
-                let rows = try Row.fetchCursor(db, sql: """
-                    SELECT d.subject, d.after FROM change_deltas d JOIN changes c ON c.id = d.change_id
-                    WHERE c.proto = ? AND c.id <= ? ORDER BY c.id, d.seq
-                    """, arguments: [name, changeID])
-                while let row = try rows.next() {
-                    let subject: String = row[0]
-                    let after = try (row[1] as String?).map { try JSONValue(parsing: $0) }
-                    if subject == "proto" {
-                        proto = after == nil ? nil : Proto(name: name)
-                        continue
-                    }
-                    guard proto != nil else { continue }
-                    switch subject {
-                    case "parent": proto!.parent = after?.stringValue
-                    case "codex": proto!.codex = after ?? .null
-                    case let s where s.hasPrefix("slot:"): proto!.slots[String(s.dropFirst(5))] = after
-                    case let s where s.hasPrefix("method:"):
-                        let selector = String(s.dropFirst(7))
-                        if let source = after?.stringValue {
-                            proto!.methods[selector] = MethodSource(selector: selector, source: source)
-                        } else {
-                            proto!.methods[selector] = nil
-                        }
-                    default: break
-                    }
-                }
-                return proto
+                return try replay(name, afterChange: changeID, in: db)
             }
         } catch let error as ImageError {
             throw error

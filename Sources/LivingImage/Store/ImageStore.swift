@@ -60,6 +60,9 @@ final class ImageStore: Sendable {
             config.busyMode = .timeout(10)
             config.prepareDatabase { db in
                 try db.execute(sql: "PRAGMA synchronous = FULL")
+                // A new file returns the pages compaction frees to the disk cheaply; the mode must
+                // be chosen before the file is switched to WAL (an existing file ignores it).
+                if !exists && !db.configuration.readonly { try db.execute(sql: "PRAGMA auto_vacuum = INCREMENTAL") }
             }
             let pool = try DatabasePool(path: path, configuration: config)
             let probe: ExternalChangeProbe

@@ -2,12 +2,12 @@ import ArgumentParser
 import Foundation
 import LivingImage
 
-/// `a4ps image ...`: create, inspect the change log of, roll back, export and check the image file.
+/// `a4ps image ...`: create, inspect the change log of, roll back, compact, export and check the image file.
 struct ImageCommand: AsyncParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "image",
-        abstract: "Create the image, list its change log, roll a proto back, export a copy, check the file.",
-        subcommands: [Init.self, History.self, Rollback.self, Export.self, Check.self]
+        abstract: "Create the image, list its change log, roll a proto back, compact the log, export a copy, check the file.",
+        subcommands: [Init.self, History.self, Rollback.self, Compact.self, Export.self, Check.self]
     )
 
     struct Init: AsyncParsableCommand {

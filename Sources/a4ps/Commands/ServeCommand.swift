@@ -1,4 +1,6 @@
+import A4PS
 import A4PSServer
+import LivingImage
 import ArgumentParser
 import Foundation
 import Scrapbook
@@ -79,7 +81,23 @@ struct ServeCommand: AsyncParsableCommand {
                     do { try await runtime.motivator.reviewCuriosity() } catch { logger.warning("the curiosity review failed: \(error)") }
                 }
             }
-            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel(); ServerClaim.remove(forImage: path) }
+            // With [system] history_keep_days, the change log is compacted now and once a day (freed pages are
+            // returned to the disk when the image uses incremental vacuum; an older image is not rewritten here).
+            let compaction = Task {
+                guard let days = runtime.config.system.historyKeepDays else { return }
+                while !Task.isCancelled {
+                    do {
+                        let report = try runtime.image.compactHistory(keepingDays: days, holds: ChangeLogHold.loops)
+                        if report.removedChanges > 0 {
+                            logger.info("compacted the change log: removed \(report.removedChanges) change(s) older than \(days) day(s)")
+                        }
+                    } catch {
+                        logger.warning("could not compact the change log (history_keep_days = \(days)): \(error)")
+                    }
+                    try? await Task.sleep(for: .seconds(86_400))
+                }
+            }
+            defer { finetunes.cancel(); expiry.cancel(); motivator.cancel(); curiosity.cancel(); compaction.cancel(); ServerClaim.remove(forImage: path) }
             let imageServer = ImageServer(runtime: runtime, logger: logger)
             let background = imageServer.background
             try await imageServer.run(server) { bound in
@@ -101,10 +119,12 @@ struct ServeCommand: AsyncParsableCommand {
             expiry.cancel()
             motivator.cancel()
             curiosity.cancel()
+            compaction.cancel()
             await finetunes.value
             await expiry.value
             await motivator.value
             await curiosity.value
+            await compaction.value
             await warming.value      // it reads the image file, which closes next
         }
     }
