@@ -36,6 +36,9 @@ public final class Image: Sendable {
             return quiet
         }()
         let store = try ImageStore.open(at: path, create: create)
+        if let reason = store.openCheckReason {
+            logger.notice("checked every page of \(path) before opening it, because \(reason)")
+        }
         let events = EventBus()
         let memory: ObjectMemory
         do {

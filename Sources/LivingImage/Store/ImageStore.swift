@@ -104,7 +104,11 @@ final class ImageStore: Sendable {
         guard header.prefix(16) == Data("SQLite format 3\0".utf8) else {
             throw ImageError(.notAnImage, "\(path) is not an a4ps image (not a SQLite database); it was left untouched")
         }
-        var verdict = OpenVerdict(checkReason: SQLiteHeader(header)?.mismatch(fileSize: size))
+        // A file shorter than its header says is what an unfinished checkpoint leaves while the WAL
+        // still holds the pages (another process writing, or one that exited before checkpointing):
+        // SQLite reads them from the WAL. Without a WAL to explain it, the file was truncated.
+        let walBytes = ((try? FileManager.default.attributesOfItem(atPath: path + "-wal"))?[.size] as? NSNumber)?.int64Value ?? 0
+        var verdict = OpenVerdict(checkReason: SQLiteHeader(header)?.mismatch(fileSize: size, walBytes: walBytes))
         do {
             // Another process may hold the file a moment (closing it checkpoints the WAL): wait.
             var config = Configuration()

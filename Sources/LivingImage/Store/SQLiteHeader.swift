@@ -19,12 +19,13 @@ struct SQLiteHeader {
     }
 
     /// Why the file's length does not fit the header (nil when it does): a truncated or
-    /// overwritten file, or an interrupted checkpoint (the WAL then still holds the pages).
-    func mismatch(fileSize: UInt64) -> String? {
+    /// overwritten file. A file shorter than the header says beside a non-empty WAL is an
+    /// unfinished checkpoint (the WAL holds the pages), not a reason to doubt it.
+    func mismatch(fileSize: UInt64, walBytes: Int64 = 0) -> String? {
         if fileSize % UInt64(pageSize) != 0 {
             return "its length (\(fileSize) bytes) is not a whole number of \(pageSize)-byte pages"
         }
-        if let pageCount, UInt64(pageCount) * UInt64(pageSize) > fileSize {
+        if let pageCount, UInt64(pageCount) * UInt64(pageSize) > fileSize, walBytes == 0 {
             return "it is shorter (\(fileSize) bytes) than its header says (\(pageCount) pages of \(pageSize) bytes)"
         }
         return nil
