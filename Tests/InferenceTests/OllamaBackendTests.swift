@@ -117,7 +117,7 @@ struct OllamaBackendTests {
 
     @Test func everyAnswerIsLabelledScripted() async throws {
         try await withScriptedServer { _, url, client in
-            let response = try await client.execute(.init(url: url + "/api/tags"), timeout: .seconds(5))
+            let response = try await client.execute(.init(url: url + "/api/tags"), timeout: .seconds(60))
             #expect(response.headers.first(name: "X-A4PS-Scripted") == "true")
             let backend = OllamaBackend(baseURL: url, httpClient: client)
             let text = try await collectText(backend.chatStream(ChatRequest(model: phi, messages: [.user("anything")]))).text
